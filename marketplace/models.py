@@ -1,0 +1,1 @@
+"""Models arrive with this app's issue; every tenant-owned model inherits people.tenancy.TenantOwned."""
