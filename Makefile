@@ -8,10 +8,12 @@ DEMO_ADDR ?= 127.0.0.1:8000
 
 .PHONY: install demo test lint format
 
-$(VENV)/.installed: requirements.lock
+# requirements.lock pins what production runs (the image installs it); requirements-dev.lock adds the
+# test and lint tools. Both are generated from pyproject.toml with uv pip compile --generate-hashes.
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 install: $(VENV)/.installed

@@ -13,6 +13,8 @@ from django.db import models
 
 from people.tenancy import TenantOwned
 
+TENANT_FIELD_NAMES = {"tenant", "tenant_id"}
+
 
 def project_models():
     for model in apps.get_models():
@@ -55,9 +57,23 @@ def check_history_and_scoping(app_configs=None, **kwargs):
                         id="console.E003",
                     )
                 )
+        for fields in model._meta.unique_together:
+            if fields[0] not in TENANT_FIELD_NAMES:
+                errors.append(
+                    checks.Error(
+                        f"{label}: unique_together {fields!r} does not start with 'tenant'.",
+                        hint="Use a UniqueConstraint(fields=['tenant', ...]).",
+                        obj=model,
+                        id="console.E004",
+                    )
+                )
         for constraint in model._meta.constraints:
             fields = getattr(constraint, "fields", ())
-            if isinstance(constraint, models.UniqueConstraint) and fields and fields[0] != "tenant":
+            if (
+                isinstance(constraint, models.UniqueConstraint)
+                and fields
+                and fields[0] not in TENANT_FIELD_NAMES
+            ):
                 errors.append(
                     checks.Error(
                         f"{label}: unique constraint {constraint.name!r} does not start with 'tenant'.",

@@ -33,12 +33,15 @@ if IS_PRODUCTION:
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
+if IS_PRODUCTION:
+    # The container's own healthcheck probes /health/ at 127.0.0.1.
+    ALLOWED_HOSTS += [host for host in ("127.0.0.1", "localhost") if host not in ALLOWED_HOSTS]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Order follows unfold's docs: unfold and its contrib apps before django.contrib.admin,
 # import_export and simple_history.
 INSTALLED_APPS = [
-    "unfold",
+    "unfold.apps.BasicAppConfig",  # BasicAppConfig: our ConsoleAdminConfig provides admin.site
     "unfold.contrib.filters",
     "unfold.contrib.forms",
     "unfold.contrib.import_export",

@@ -89,6 +89,21 @@ class MembershipInviteForm(forms.ModelForm):
         return email
 
 
+class MembershipRoleForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        stored = Membership.objects.get(pk=self.instance.pk)
+        try:
+            services.ensure_role_change_allowed(membership=stored, role=role)
+        except services.LastOwnerError as exc:
+            raise ValidationError(exc.messages) from exc
+        return role
+
+
 @admin.register(Membership)
 class MembershipAdmin(TenantOwnedAdmin):
     """Owners manage their own tenant's members: invite by e-mail, change role, remove."""
@@ -101,8 +116,7 @@ class MembershipAdmin(TenantOwnedAdmin):
     date_hierarchy = "created_at"
 
     def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = MembershipInviteForm
+        kwargs["form"] = MembershipInviteForm if obj is None else MembershipRoleForm
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):

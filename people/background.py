@@ -7,7 +7,6 @@ task exists exactly when the data it refers to was committed; with the Redis bro
 waits for the commit instead.
 """
 
-import contextvars
 import logging
 from collections.abc import Callable
 
@@ -17,7 +16,14 @@ from django.utils.module_loading import import_string
 from django_q.conf import Conf
 from django_q.tasks import async_task
 
-from people.tenancy import active_tenant_or_none, current_tenant, in_all_tenants_mode, tenant_context
+from people.tenancy import (
+    active_tenant_or_none,
+    clear_leaked_tenant,
+    current_tenant,
+    in_all_tenants_mode,
+    run_detached,
+    tenant_context,
+)
 
 logger = logging.getLogger("people.background")
 
@@ -48,9 +54,9 @@ def _send(func_path: str, args, kwargs, q_options) -> str | None:
         return async_task(func_path, *args, q_options=q_options, **kwargs)
 
     if Conf.SYNC:
-        # Sync mode (tests) runs the task inline: give it a fresh context, as a worker process has,
-        # so the caller's tenant cannot leak into it.
-        return contextvars.Context().run(send)
+        # Sync mode (tests) runs the task inline: detach it from the caller's tenant, as a
+        # worker process is, so the caller's tenant cannot leak into it.
+        return run_detached(send)
     if settings.Q_BROKER == "orm":
         return send()  # a row in the caller's transaction: committed with the data, or not at all
     transaction.on_commit(send)
@@ -81,6 +87,7 @@ def enqueue_global(func: Callable | str, *args, task_name: str | None = None, **
 def _refuse_leaked_tenant(func_path: str) -> None:
     leaked = active_tenant_or_none()
     if leaked is not None or in_all_tenants_mode():
+        clear_leaked_tenant()  # this task fails loudly; the worker's next task starts clean
         raise TenantLeak(
             f"Task {func_path} started with tenant {getattr(leaked, 'pk', 'ALL')} still active in this "
             "worker: a previous task or hook did not reset its tenant context."

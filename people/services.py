@@ -75,11 +75,15 @@ def _owner_count() -> int:
     return Membership.objects.filter(role=Role.OWNER).count()
 
 
+def ensure_role_change_allowed(*, membership: Membership, role: str) -> None:
+    if membership.role == Role.OWNER and role != Role.OWNER and _owner_count() <= 1:
+        raise LastOwnerError("This is the tenant's last owner: make someone else owner first.")
+
+
 @transaction.atomic
 def change_role(*, membership: Membership, role: str) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if membership.role == Role.OWNER and role != Role.OWNER and _owner_count() <= 1:
-        raise LastOwnerError("This is the tenant's last owner: make someone else owner first.")
+    ensure_role_change_allowed(membership=membership, role=role)
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
     return membership

@@ -10,6 +10,7 @@ Cross-tenant code must say so with `all_tenants(reason=...)`, which is logged.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 from django_scopes import ScopedManager, ScopeError, get_scope, scope, scopes_disabled
+from django_scopes.state import state as scopes_state
 from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 
@@ -60,6 +62,28 @@ def all_tenants(*, reason: str):
             yield
     finally:
         _active_tenant.reset(token)
+
+
+def run_detached(func, *args, **kwargs):
+    """Run `func` as a worker would: no tenant and no scope active, whatever the caller has.
+
+    Runs in a copy of the current context (so Django's per-context database connection stays the
+    same) in which the tenant and django-scopes state are cleared; the caller's are untouched.
+    """
+
+    def run():
+        _active_tenant.set(None)
+        scopes_state.set(None)
+        return func(*args, **kwargs)
+
+    return contextvars.copy_context().run(run)
+
+
+def clear_leaked_tenant() -> None:
+    """Forget a tenant some code entered and never left. Only the task trampolines call this,
+    after reporting the leak, so one buggy task cannot break every later task of its worker."""
+    _active_tenant.set(None)
+    scopes_state.set(None)
 
 
 def current_tenant() -> Tenant:

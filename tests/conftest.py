@@ -1,16 +1,22 @@
 """Shared fixtures: two tenants with a user in each, and clients logged into each tenant."""
 
-import os
-
-os.environ.setdefault("Q_SYNC", "true")  # tasks run inline in tests; the worker test starts a real one
-
 import pytest
 from django.core.cache import cache
+from django_q.conf import Conf
 
 from people.middleware import SESSION_KEY
 from people.roles import Role, sync_role_groups
 from people.tenancy import tenant_context
 from tests.people.factories import MembershipFactory, TenantFactory, UserFactory
+
+# Tasks run inline in tests (django-q2's sync mode); tests/people/test_worker.py starts a real worker.
+Conf.SYNC = True
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashers cost ~0.3 s a user by design; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +42,12 @@ def tenant_b(db):
 
 
 def make_member(tenant, role=Role.OWNER, **user_kwargs):
+    """Give a user (existing with that e-mail, else new) `role` in `tenant`."""
+    from people.models import User
+
+    user = User.objects.filter(email=user_kwargs.get("email")).first() or UserFactory(**user_kwargs)
     with tenant_context(tenant):
-        return MembershipFactory(user=UserFactory(**user_kwargs), role=role).user
+        return MembershipFactory(user=user, role=role).user
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from factory.django import DjangoModelFactory
 
 from people.models import Membership, Tenant, User
 from people.roles import Role
+from tests.isolation import isolation_factory
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -42,3 +43,8 @@ class MembershipFactory(DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     role = Role.VIEWER
+
+
+@isolation_factory(Membership, search_term=lambda membership: membership.user.email)
+def membership_for_isolation():
+    return MembershipFactory(role=Role.RECRUITER)

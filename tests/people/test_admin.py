@@ -1,0 +1,128 @@
+import pytest
+from django.core import mail
+
+from people.models import Membership, User
+from people.roles import Role
+from people.tenancy import tenant_context
+from tests.conftest import login, make_member
+from tests.people.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_renders(client, db):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert b"Ops Console" in response.content
+
+
+def test_owner_invites_a_new_person_by_email(client_a, tenant_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_a.post(
+            "/admin/people/membership/add/", {"email": " New.Hire@Example.com ", "role": Role.RECRUITER}
+        )
+    assert response.status_code == 302
+    user = User.objects.get(email="new.hire@example.com")
+    assert not user.has_usable_password()
+    with tenant_context(tenant_a):
+        membership = Membership.objects.get(user=user)
+    assert membership.role == Role.RECRUITER and membership.invited_by.email == "owner@tenant-a.test"
+    assert len(mail.outbox) == 1
+    assert "/accounts/reset/" in mail.outbox[0].body and "Tenant A" in mail.outbox[0].subject
+
+
+def test_inviting_an_existing_member_re_renders_with_the_message(client_a, user_a):
+    response = client_a.post("/admin/people/membership/add/", {"email": user_a.email, "role": Role.HR})
+    assert response.status_code == 200
+    assert "already a member" in response.content.decode()
+
+
+def test_inviting_someone_from_another_tenant_does_not_touch_their_account(
+    client_a, user_b, tenant_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client_a.post("/admin/people/membership/add/", {"email": user_b.email, "role": Role.VIEWER})
+    user_b.refresh_from_db()
+    assert user_b.has_usable_password()
+    assert "existing account" in mail.outbox[0].body
+
+
+def test_the_last_owner_cannot_be_demoted_or_removed(client_a, user_a, tenant_a):
+    with tenant_context(tenant_a):
+        membership = Membership.objects.get(user=user_a)
+    response = client_a.post(f"/admin/people/membership/{membership.pk}/change/", {"role": Role.VIEWER})
+    assert response.status_code == 200 and "last owner" in response.content.decode()
+    assert client_a.get(f"/admin/people/membership/{membership.pk}/delete/").status_code == 403
+    with tenant_context(tenant_a):
+        assert Membership.objects.get(user=user_a).role == Role.OWNER
+
+
+def test_bulk_delete_including_the_last_owner_deletes_nothing(client_a, user_a, tenant_a):
+    with tenant_context(tenant_a):
+        other = MembershipFactory(role=Role.HR)
+        ids = list(Membership.objects.values_list("pk", flat=True))
+    delete = {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+    response = client_a.post("/admin/people/membership/", delete)
+    assert response.status_code == 403  # Django refuses the whole selection
+    with tenant_context(tenant_a):
+        assert Membership.objects.count() == 2
+    client_a.post("/admin/people/membership/", {**delete, "_selected_action": [other.pk]})
+    with tenant_context(tenant_a):
+        assert list(Membership.objects.values_list("user__email", flat=True)) == [user_a.email]
+
+
+def test_only_owners_manage_members(client, tenant_a, user_a):
+    recruiter = make_member(tenant_a, Role.RECRUITER, email="recruiter@tenant-a.test")
+    login(client, recruiter, tenant_a)
+    assert client.get("/admin/people/membership/").status_code == 403
+    assert client.get("/admin/people/membership/add/").status_code == 403
+
+
+def test_tenants_and_users_are_for_superusers_only(client_a, client, tenant_a):
+    assert client_a.get("/admin/people/tenant/").status_code == 403
+    assert client_a.get("/admin/people/user/").status_code == 403
+    platform = UserFactory(email="platform@example.com", is_superuser=True)
+    client.force_login(platform)
+    assert client.get("/admin/people/tenant/").status_code == 200
+    assert client.get("/admin/people/user/").status_code == 200
+    assert client.get("/admin/django_q/schedule/").status_code == 200
+
+
+def test_sidebar_follows_the_role(client, tenant_a, user_a):
+    viewer = make_member(tenant_a, Role.VIEWER, email="viewer@tenant-a.test")
+    login(client, viewer, tenant_a)
+    viewer_page = client.get("/admin/").content.decode()
+    client.force_login(user_a)
+    owner_page = client.get("/admin/").content.decode()
+    assert "/admin/people/membership/" in owner_page
+    assert "/admin/people/membership/" not in viewer_page
+    assert "/admin/people/tenant/" not in owner_page
+
+
+def test_dashboard_shows_members_per_role_and_recent_changes(client_a, tenant_a, tenant_b, user_b):
+    make_member(tenant_a, Role.HR, email="hr@tenant-a.test")
+    response = client_a.get("/admin/")
+    assert response.status_code == 200
+    assert [kpi["value"] for kpi in response.context["kpis"] if kpi["title"] == "Members"] == [2]
+    chart = response.context["charts"][0]
+    assert dict(zip(chart["data"]["labels"], chart["data"]["datasets"][0]["data"], strict=True))["HR"] == 1
+    changes = response.context["tables"][0]["rows"]
+    assert changes and all("tenant-b" not in str(row) and "Bob" not in str(row) for row in changes)
+
+
+def test_dashboard_runs_a_constant_number_of_queries(client_a, tenant_a, django_assert_max_num_queries):
+    with tenant_context(tenant_a):
+        for _ in range(30):
+            MembershipFactory(role=Role.OPS)
+    with django_assert_max_num_queries(20):
+        assert client_a.get("/admin/").status_code == 200
+
+
+def test_membership_changelist_runs_a_constant_number_of_queries(
+    client_a, tenant_a, django_assert_max_num_queries
+):
+    with tenant_context(tenant_a):
+        for _ in range(30):
+            MembershipFactory(role=Role.OPS, invited_by=UserFactory())
+    with django_assert_max_num_queries(20):
+        assert client_a.get("/admin/people/membership/").status_code == 200
