@@ -10,6 +10,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from people import services
 from people.admin_base import TenantOwnedAdmin
 from people.models import Membership, Tenant, User
+from people.resources import MembershipResource
 from people.roles import Role
 
 
@@ -108,6 +109,7 @@ class MembershipRoleForm(forms.ModelForm):
 class MembershipAdmin(TenantOwnedAdmin):
     """Owners manage their own tenant's members: invite by e-mail, change role, remove."""
 
+    resource_classes = [MembershipResource]
     list_display = ["user_email", "user_name", "role", "invited_by", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]

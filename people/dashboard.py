@@ -18,7 +18,6 @@ def members_kpi(request):
         "title": "Members",
         "value": sum(counts.values()),
         "footer": f"{counts.get(Role.OWNER, 0)} owner(s)",
-        "icon": "groups",
     }
 
 

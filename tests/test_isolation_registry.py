@@ -33,4 +33,4 @@ def test_admin_shows_no_other_tenants_rows(model, client_a, tenant_a, tenant_b, 
         own = factory()
     with tenant_context(tenant_b):
         foreign = factory()
-    assert_admin_isolated(client_a, model, own=own, foreign=foreign, search_term=search_term(foreign))
+    assert_admin_isolated(client_a, model, own=own, foreign=foreign, search_term=search_term)

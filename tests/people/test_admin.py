@@ -126,3 +126,24 @@ def test_membership_changelist_runs_a_constant_number_of_queries(
             MembershipFactory(role=Role.OPS, invited_by=UserFactory())
     with django_assert_max_num_queries(20):
         assert client_a.get("/admin/people/membership/").status_code == 200
+
+
+def test_demo_owner_logs_in_with_email_and_sees_the_dashboard(client, db):
+    from django.core.management import call_command
+
+    call_command("bootstrap_demo_tenant", "--password", "demo-pass-2026", stdout=None)
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "Admin@Demo.localhost", "password": "demo-pass-2026"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/admin/"
+    content = response.content.decode()
+    assert 'id="dashboard"' in content and "Members per role" in content and "Demo" in content
+
+
+def test_wrong_password_re_renders_the_login_form(client, db):
+    response = client.post("/admin/login/", {"username": "nobody@example.com", "password": "x"})
+    assert response.status_code == 200
+    assert "correct" in response.content.decode()  # "Please enter the correct email address and password"

@@ -73,7 +73,7 @@ class Worker:
         self.log_path = log_path
         env = {
             **os.environ,  # REDIS_URL, Q_BROKER, ... pass through
-            "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
             "DATABASE_URL": _test_database_url(),
             "Q_BROKER": settings.Q_BROKER,
             "Q_SYNC": "false",
