@@ -147,3 +147,22 @@ def test_wrong_password_re_renders_the_login_form(client, db):
     response = client.post("/admin/login/", {"username": "nobody@example.com", "password": "x"})
     assert response.status_code == 200
     assert "correct" in response.content.decode()  # "Please enter the correct email address and password"
+
+
+def test_invited_person_sets_a_password_from_the_email_and_logs_in(
+    client_a, client, tenant_a, django_capture_on_commit_callbacks
+):
+    import re
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_a.post("/admin/people/membership/add/", {"email": "invitee@example.com", "role": Role.HR})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)  # Django swaps the token for a session-held one
+    assert form_page.status_code == 200
+    response = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a-fresh-long-password-1", "new_password2": "a-fresh-long-password-1"},
+    )
+    assert response.status_code == 302
+    assert client.login(username="invitee@example.com", password="a-fresh-long-password-1")
+    assert client.get("/admin/").status_code == 200
