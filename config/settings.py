@@ -225,6 +225,8 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
+        # Audit lines (exports, cross-tenant access) are kept whatever LOG_LEVEL says.
+        "audit": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "django_q": {"level": LOG_LEVEL, "propagate": True},
     },

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from people.models import Tenant
 
 logger = logging.getLogger("people.tenancy")
+audit_log = logging.getLogger("audit")
 
 _active_tenant: ContextVar[Tenant | None] = ContextVar("active_tenant", default=None)
 
@@ -55,7 +56,7 @@ def tenant_context(tenant: Tenant):
 @contextmanager
 def all_tenants(*, reason: str):
     """Explicitly cross-tenant code (platform jobs, fan-out, migrations). Logged, greppable."""
-    logger.info("cross-tenant access", extra={"reason": reason})
+    audit_log.info("cross-tenant access", extra={"reason": reason})
     token = _active_tenant.set(None)
     try:
         with scopes_disabled():

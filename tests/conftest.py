@@ -8,6 +8,7 @@ from people.middleware import SESSION_KEY
 from people.roles import Role, sync_role_groups
 from people.tenancy import tenant_context
 from tests.people.factories import MembershipFactory, TenantFactory, UserFactory
+from tests.throwaway import throwaway_app_registry
 
 # Tasks run inline in tests (django-q2's sync mode); tests/people/test_worker.py starts a real worker.
 Conf.SYNC = True
@@ -86,3 +87,10 @@ def client_b(django_db_blocker, user_b, tenant_b):
 def in_tenant_a(tenant_a):
     with tenant_context(tenant_a):
         yield tenant_a
+
+
+@pytest.fixture
+def isolated(monkeypatch):
+    """Models made with tests.throwaway.make_model in this test stay out of the real registry."""
+    with throwaway_app_registry(monkeypatch):
+        yield

@@ -4,11 +4,7 @@ Offending models are built in an isolated app registry (`isolate_apps`) so they 
 real project; the project checks are then pointed at them by patching `project_models()`.
 """
 
-import sys
-import types
-
 import pytest
-import simple_history.models
 from django.conf import settings
 from django.contrib import admin
 from django.core import checks
@@ -22,26 +18,7 @@ from unfold.admin import ModelAdmin
 from config import checks as project_checks
 from people.admin_base import TenantOwnedAdmin
 from people.tenancy import TenantOwned
-
-# simple-history creates each throwaway model's history model in the model's module and derives
-# its app label from that module's name, so the throwaway models live in a module under `people`
-# that exists only for the duration of a test.
-THROWAWAY_MODULE = "people.throwaway_check_models"
-
-
-@pytest.fixture
-def isolated(monkeypatch):
-    monkeypatch.setitem(sys.modules, THROWAWAY_MODULE, types.ModuleType(THROWAWAY_MODULE))
-    monkeypatch.setattr(
-        simple_history.models, "registered_models", dict(simple_history.models.registered_models)
-    )
-    with isolate_apps("people"):
-        yield
-
-
-def make_model(name, /, bases=(models.Model,), meta=None, **attrs):
-    meta_attrs = {"app_label": "people", **(meta or {})}
-    return type(name, bases, {"__module__": THROWAWAY_MODULE, "Meta": type("Meta", (), meta_attrs), **attrs})
+from tests.throwaway import THROWAWAY_MODULE, make_model
 
 
 def tenant_model(name, meta=None, **attrs):
