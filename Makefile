@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DEMO_PASSWORD ?= demo-pass-2026
 DEMO_ADDR ?= 127.0.0.1:8000
 
-.PHONY: install demo test lint format
+.PHONY: install demo test lint format bench
 
 # requirements.lock pins what production runs (the image installs it); requirements-dev.lock adds the
 # test and lint tools. Both are generated from pyproject.toml with uv pip compile --generate-hashes.
@@ -43,3 +43,7 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## Benchmarks: print figures (queries, ms) for the admin's pages; see bench/README.md.
+bench: install
+	$(PY) bench/admin_pages.py

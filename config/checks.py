@@ -57,27 +57,18 @@ def check_history_and_scoping(app_configs=None, **kwargs):
                         id="console.E003",
                     )
                 )
-        for fields in model._meta.unique_together:
+        unique_sets = [(f"unique_together {fields!r}", fields) for fields in model._meta.unique_together] + [
+            (f"unique constraint {c.name!r}", c.fields)
+            for c in model._meta.constraints
+            if isinstance(c, models.UniqueConstraint) and c.fields
+        ]
+        for what, fields in unique_sets:
             if fields[0] not in TENANT_FIELD_NAMES:
                 errors.append(
                     checks.Error(
-                        f"{label}: unique_together {fields!r} does not start with 'tenant'.",
-                        hint="Use a UniqueConstraint(fields=['tenant', ...]).",
-                        obj=model,
-                        id="console.E004",
-                    )
-                )
-        for constraint in model._meta.constraints:
-            fields = getattr(constraint, "fields", ())
-            if (
-                isinstance(constraint, models.UniqueConstraint)
-                and fields
-                and fields[0] not in TENANT_FIELD_NAMES
-            ):
-                errors.append(
-                    checks.Error(
-                        f"{label}: unique constraint {constraint.name!r} does not start with 'tenant'.",
-                        hint="Put 'tenant' first: uniqueness is per tenant, and indexes lead with it.",
+                        f"{label}: {what} does not start with 'tenant'.",
+                        hint="Use a UniqueConstraint(fields=['tenant', ...]): uniqueness is per tenant, "
+                        "and indexes lead with it.",
                         obj=model,
                         id="console.E004",
                     )
