@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextvars
 import logging
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("people.tenancy")
 audit_log = logging.getLogger("audit")
 
-_active_tenant: ContextVar[Tenant | None] = ContextVar("active_tenant", default=None)
+_active_tenant: contextvars.ContextVar[Tenant | None] = contextvars.ContextVar("active_tenant", default=None)
 
 
 class NoActiveTenant(ScopeError):
@@ -73,8 +72,7 @@ def run_detached(func, *args, **kwargs):
     """
 
     def run():
-        _active_tenant.set(None)
-        scopes_state.set(None)
+        _clear_tenant_state()
         return func(*args, **kwargs)
 
     return contextvars.copy_context().run(run)
@@ -83,6 +81,10 @@ def run_detached(func, *args, **kwargs):
 def clear_leaked_tenant() -> None:
     """Forget a tenant some code entered and never left. Only the task trampolines call this,
     after reporting the leak, so one buggy task cannot break every later task of its worker."""
+    _clear_tenant_state()
+
+
+def _clear_tenant_state() -> None:
     _active_tenant.set(None)
     scopes_state.set(None)
 
@@ -151,16 +153,20 @@ class TenantOwned(models.Model):
         self.check_related_tenants()
         super().save(*args, **kwargs)
 
-    def assign_tenant(self) -> None:
-        """Fill the tenant from the context; refuse a row of another tenant."""
+    def delete(self, *args, **kwargs):
+        self.assign_tenant(action="delete")
+        return super().delete(*args, **kwargs)
+
+    def assign_tenant(self, action: str = "save") -> None:
+        """Fill the tenant from the context (on save); refuse a row of another tenant."""
         active = _active_tenant.get()
         if active is None:
             if in_all_tenants_mode() and self.tenant_id is not None:
                 return  # explicit cross-tenant code that named the tenant itself
             raise NoActiveTenant(
-                f"Cannot save {self._meta.label} with no tenant active: use tenant_context(tenant)."
+                f"Cannot {action} {self._meta.label} with no tenant active: use tenant_context(tenant)."
             )
-        if self.tenant_id is None:
+        if self.tenant_id is None and action == "save":
             self.tenant = active
         elif self.tenant_id != active.pk:
             raise TenantMismatch(

@@ -57,6 +57,17 @@ def test_saving_another_tenants_row_is_refused(user_b, tenant_a, tenant_b):
         assert Membership.objects.get(user=user_b).role == Role.OWNER
 
 
+def test_deleting_another_tenants_row_is_refused(user_b, tenant_a, tenant_b):
+    with tenant_context(tenant_b):
+        membership = Membership.objects.get(user=user_b)
+    with tenant_context(tenant_a), pytest.raises(TenantMismatch):
+        membership.delete()
+    with pytest.raises(NoActiveTenant):
+        membership.delete()
+    with tenant_context(tenant_b):
+        assert Membership.objects.filter(user=user_b).exists()
+
+
 def test_bulk_create_fills_and_checks_the_tenant(tenant_a, tenant_b):
     with tenant_context(tenant_a):
         created = Membership.objects.bulk_create([Membership(user=UserFactory(), role=Role.OPS)])
