@@ -7,8 +7,10 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -16,6 +18,16 @@ from people.roles import Role
 from people.tenancy import TenantOwned
 
 CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as EUR or USD."))
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+def validate_logo_size(file):
+    if file.size > LOGO_MAX_BYTES:
+        raise ValidationError(
+            _("The logo is %(size)s; the limit is 2 MB."), params={"size": filesizeformat(file.size)}
+        )
+
+
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
@@ -86,7 +98,12 @@ class Tenant(models.Model):
     timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
     legal_name = models.CharField(max_length=200, blank=True)
     website = models.URLField(blank=True)
-    logo = models.ImageField(upload_to="tenants/logos/", blank=True)
+    logo = models.ImageField(
+        upload_to="tenants/logos/",
+        blank=True,
+        validators=[validate_logo_size, FileExtensionValidator(["png", "jpg", "jpeg", "webp"])],
+        help_text=_("PNG, JPEG or WebP image, at most 2 MB."),
+    )
     address_line1 = models.CharField(_("address"), max_length=200, blank=True)
     address_line2 = models.CharField(_("address (line 2)"), max_length=200, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
