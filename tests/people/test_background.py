@@ -8,7 +8,7 @@ from people.background import TenantLeak, enqueue, fan_out, run_global, run_in_t
 from people.tenancy import NoActiveTenant, active_tenant_or_none, tenant_context
 
 pytestmark = pytest.mark.django_db
-SNAPSHOT = "tests.people.tasks_for_tests.tenant_snapshot"
+SNAPSHOT = "tests.people.worker_tasks.describe_tenant"
 
 
 def result_of(task_id):
@@ -17,11 +17,12 @@ def result_of(task_id):
 
 def test_enqueue_runs_the_task_inside_the_callers_tenant(user_a, user_b, tenant_a, tenant_b):
     with tenant_context(tenant_a):
-        task_a = enqueue(SNAPSHOT, "a")
+        task_a = enqueue(SNAPSHOT)
     with tenant_context(tenant_b):
-        task_b = enqueue(SNAPSHOT, "b")
-    assert result_of(task_a) == {"tenant": "tenant-a", "memberships": 1, "label": "a"}
-    assert result_of(task_b) == {"tenant": "tenant-b", "memberships": 1, "label": "b"}
+        task_b = enqueue(SNAPSHOT)
+    a, b = result_of(task_a), result_of(task_b)
+    assert (a["slug"], a["emails"], a["membership_tenant_ids"]) == ("tenant-a", [user_a.email], [tenant_a.pk])
+    assert (b["slug"], b["emails"], b["membership_tenant_ids"]) == ("tenant-b", [user_b.email], [tenant_b.pk])
 
 
 def test_enqueue_needs_an_active_tenant(db):
@@ -36,7 +37,7 @@ def test_enqueue_refuses_model_instances(tenant_a, user_a):
 
 def test_enqueue_refuses_an_unknown_function(tenant_a):
     with tenant_context(tenant_a), pytest.raises(ImportError):
-        enqueue("tests.people.tasks_for_tests.no_such_task")
+        enqueue("tests.people.worker_tasks.no_such_task")
 
 
 def test_trampoline_refuses_to_start_with_a_leaked_tenant(tenant_a, tenant_b):
@@ -45,11 +46,11 @@ def test_trampoline_refuses_to_start_with_a_leaked_tenant(tenant_a, tenant_b):
 
 
 def test_trampoline_resets_the_tenant_even_when_the_task_leaks_it(tenant_a):
-    run_in_tenant(tenant_a.pk, "tests.people.tasks_for_tests.leave_tenant_active", tenant_a.pk)
+    run_in_tenant(tenant_a.pk, "tests.people.worker_tasks.leave_tenant_open")
     # The trampoline's reset restores the state from before it entered, inner leaks included.
     assert active_tenant_or_none() is None
     assert get_scope() == {}
-    assert run_in_tenant(tenant_a.pk, SNAPSHOT)["tenant"] == "tenant-a"
+    assert run_in_tenant(tenant_a.pk, SNAPSHOT)["slug"] == "tenant-a"
 
 
 def test_trampoline_skips_an_inactive_or_missing_tenant_without_failing(tenant_a):
@@ -67,7 +68,7 @@ def test_fan_out_enqueues_once_per_active_tenant(tenant_a, tenant_b, user_a, use
     tenant_b.is_active = False
     tenant_b.save()
     assert fan_out(SNAPSHOT) == 1
-    assert [t.result["tenant"] for t in Task.objects.all()] == ["tenant-a"]
+    assert [t.result["slug"] for t in Task.objects.all()] == ["tenant-a"]
 
 
 def test_with_the_redis_broker_enqueue_waits_for_the_commit(tenant_a, user_a, settings, monkeypatch):

@@ -12,7 +12,7 @@ DECLARED = [
     ScheduleSpec(name="people.nightly", func="people.tasks.clear_expired_sessions"),
     ScheduleSpec(
         name="people.per_tenant",
-        func="tests.people.tasks_for_tests.tenant_snapshot",
+        func="tests.people.worker_tasks.describe_tenant",
         schedule_type=Schedule.MINUTES,
         minutes=15,
         per_tenant=True,
@@ -85,7 +85,7 @@ def test_scheduled_per_tenant_run_reaches_every_tenant(declared, tenant_a, tenan
     sync_schedules()
     Schedule.objects.exclude(name="people.per_tenant").delete()
     scheduler()
-    tenants = sorted(t.result["tenant"] for t in Task.objects.all() if isinstance(t.result, dict))
+    tenants = sorted(t.result["slug"] for t in Task.objects.all() if isinstance(t.result, dict))
     assert tenants == ["tenant-a", "tenant-b"]
 
 

@@ -1,4 +1,5 @@
-"""Task functions run by the real django-q2 worker in tests/people/test_worker.py.
+"""Task functions the background tests run: inline (sync mode) and in the real django-q2 worker of
+tests/people/test_worker.py.
 
 They live in an importable module (not in the test module) because the worker process imports them
 by dotted path. They return plain data (pickled into q2's Task.result), never model instances.
