@@ -8,4 +8,19 @@ SCHEDULES = [
         func="people.tasks.clear_expired_sessions",
         schedule_type=Schedule.DAILY,
     ),
+    # Both time-off jobs run daily although their work is monthly and yearly: each run posts only
+    # what is missing for the current month or the year just closed, so the first run of a month
+    # (or of January) does the work, later runs post nothing, and a missed day catches up by itself.
+    ScheduleSpec(
+        name="people.post_monthly_accruals",
+        func="people.tasks.post_monthly_accruals",
+        schedule_type=Schedule.DAILY,
+        per_tenant=True,
+    ),
+    ScheduleSpec(
+        name="people.close_time_off_year",
+        func="people.tasks.close_time_off_year",
+        schedule_type=Schedule.DAILY,
+        per_tenant=True,
+    ),
 ]

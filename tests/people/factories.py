@@ -1,7 +1,22 @@
+import datetime
+from decimal import Decimal
+
 import factory
 from factory.django import DjangoModelFactory
 
-from people.models import Membership, Tenant, User
+from people.models import (
+    AccrualMethod,
+    ApprovalChain,
+    Department,
+    Employee,
+    Holiday,
+    LedgerEntryKind,
+    Membership,
+    Tenant,
+    TimeOffLedgerEntry,
+    TimeOffType,
+    User,
+)
 from people.roles import Role
 from tests.isolation import isolation_factory
 
@@ -48,3 +63,51 @@ class MembershipFactory(DjangoModelFactory):
 @isolation_factory(Membership, search_term=lambda membership: membership.user.email)
 def membership_for_isolation():
     return MembershipFactory(role=Role.RECRUITER)
+
+
+class DepartmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Department
+
+    name = factory.Sequence(lambda n: f"Department {n}")
+    cost_center = factory.Sequence(lambda n: f"CC{n:03d}")
+
+
+class EmployeeFactory(DjangoModelFactory):
+    class Meta:
+        model = Employee
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    work_email = factory.Sequence(lambda n: f"employee{n}@work.example")
+    job_title = "Engineer"
+    hire_date = datetime.date(2020, 1, 6)
+
+
+class TimeOffTypeFactory(DjangoModelFactory):
+    class Meta:
+        model = TimeOffType
+
+    name = factory.Sequence(lambda n: f"Vacation {n}")
+    yearly_allowance = Decimal("24")
+    accrual = AccrualMethod.MONTHLY
+    approval_chain = ApprovalChain.MANAGER
+
+
+class HolidayFactory(DjangoModelFactory):
+    class Meta:
+        model = Holiday
+
+    date = factory.Sequence(lambda n: datetime.date(2030, 1, 1) + datetime.timedelta(days=n))
+    name = factory.Sequence(lambda n: f"Holiday {n}")
+
+
+def grant(employee, time_off_type, days, on=datetime.date(2026, 1, 1)):
+    """Give an employee an opening balance of `days` (a ledger entry)."""
+    return TimeOffLedgerEntry.objects.create(
+        employee=employee,
+        time_off_type=time_off_type,
+        kind=LedgerEntryKind.OPENING_BALANCE,
+        amount=Decimal(days),
+        effective_date=on,
+    )

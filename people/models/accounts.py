@@ -1,6 +1,6 @@
-"""Tenants, their staff and memberships: the global side of the tenancy kernel.
+"""Tenants, their staff accounts and memberships: the global side of the tenancy kernel.
 
-HR models (departments, employees, time off) arrive with their issue and are tenant-owned.
+HR models live beside this module (organisation, timeoff) and are tenant-owned.
 """
 
 import zoneinfo

@@ -1,0 +1,52 @@
+"""People models: the tenancy side (accounts) and HR (organisation, time off)."""
+
+from people.models.accounts import (
+    LOGO_MAX_BYTES,
+    Membership,
+    Tenant,
+    User,
+    UserManager,
+    validate_logo_size,
+)
+from people.models.organisation import Department, Employee, EmployeeStatus, EmploymentType
+from people.models.timeoff import (
+    ACTIVE_REQUEST_STATUSES,
+    CHAIN_STEPS,
+    AccrualMethod,
+    ApprovalChain,
+    ApprovalStep,
+    Holiday,
+    LedgerEntryKind,
+    RequestStatus,
+    TimeOffApproval,
+    TimeOffLedgerEntry,
+    TimeOffRequest,
+    TimeOffType,
+    TimeOffUnit,
+)
+
+__all__ = [
+    "ACTIVE_REQUEST_STATUSES",
+    "CHAIN_STEPS",
+    "LOGO_MAX_BYTES",
+    "AccrualMethod",
+    "ApprovalChain",
+    "ApprovalStep",
+    "Department",
+    "Employee",
+    "EmployeeStatus",
+    "EmploymentType",
+    "Holiday",
+    "LedgerEntryKind",
+    "Membership",
+    "RequestStatus",
+    "Tenant",
+    "TimeOffApproval",
+    "TimeOffLedgerEntry",
+    "TimeOffRequest",
+    "TimeOffType",
+    "TimeOffUnit",
+    "User",
+    "UserManager",
+    "validate_logo_size",
+]
