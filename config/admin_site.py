@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from unfold.sites import UnfoldAdminSite
 
 from people.middleware import SESSION_KEY, allowed_tenant, tenants_for
+from people.registry import collect
 
 
 class ConsoleAdminSite(UnfoldAdminSite):
@@ -23,8 +24,12 @@ class ConsoleAdminSite(UnfoldAdminSite):
         return user.is_active and (user.is_superuser or getattr(request, "tenant", None) is not None)
 
     def get_urls(self):
+        # Apps add admin pages that are not a model's changelist (org chart, calendars, ...) by
+        # defining `admin_urls(site)` in `<app>/admin_views.py`.
+        app_pages = [url for _app, build in collect("admin_views", "admin_urls") for url in build(self)]
         return [
             path("switch-tenant/", self.admin_view(require_POST(self.switch_tenant)), name="switch_tenant"),
+            *app_pages,
             *super().get_urls(),
         ]
 

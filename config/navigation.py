@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.urls import reverse
 
+from people.registry import collect
+
 # Material Symbols icon per app; models fall back to their app's icon.
 APP_ICONS = {
     "people": "groups",
@@ -14,9 +16,21 @@ APP_ICONS = {
 }
 
 
+def _app_pages(request, app_label):
+    """Extra pages an app lists in `<app>/admin_views.py` as NAVIGATION, if the user may see them:
+    [{"title": ..., "icon": ..., "url_name": "admin:...", "permission": "app.codename"}]."""
+    pages = dict(collect("admin_views", "NAVIGATION")).get(app_label, [])
+    return [
+        {"title": page["title"], "icon": page.get("icon", "article"), "link": reverse(page["url_name"])}
+        for page in pages
+        if request.user.has_perm(page["permission"])
+    ]
+
+
 def sidebar_navigation(request):
     """Groups for unfold's sidebar, read from `get_app_list`, which already applies the role's view
-    permissions in the active tenant; a model the role cannot see never appears."""
+    permissions in the active tenant; a model the role cannot see never appears. App pages follow
+    their app's models."""
     groups = [
         {
             "title": "",
@@ -33,7 +47,8 @@ def sidebar_navigation(request):
                     {"title": model["name"], "icon": icon, "link": model["admin_url"]}
                     for model in app["models"]
                     if model.get("admin_url")
-                ],
+                ]
+                + _app_pages(request, app["app_label"]),
             }
         )
     return groups
