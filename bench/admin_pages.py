@@ -10,24 +10,14 @@ Runs on a throwaway test database of the configured engine (DATABASE_URL, else S
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-import django
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.cache import cache  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from _setup import throwaway_database
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 PAGES = {"dashboard": "/admin/", "members": "/admin/people/membership/"}
 
@@ -71,12 +61,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    setup_test_environment()
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    if connection.vendor != "sqlite":  # its own database, never the test suite's
-        connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database():
         print(f"database: {connection.vendor}; median of {args.repeat} requests, cache cleared each time")
         print(f"{'members':>8} {'page':<10} {'queries':>7} {'ms':>8}")
         for size in args.sizes:
@@ -86,8 +71,6 @@ def main():
             for name, url in PAGES.items():
                 queries, ms = measure(client, url, args.repeat)
                 print(f"{size:>8} {name:<10} {queries:>7} {ms:>8.1f}")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

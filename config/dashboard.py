@@ -1,7 +1,7 @@
 """The per-tenant dashboard (unfold DASHBOARD_CALLBACK).
 
 Each project app may define `WIDGETS` in `<app>/dashboard.py`: callables taking the request and
-returning a widget dict (or None when it does not apply to the user's role):
+returning a widget dict, a list of them, or None when they do not apply to the user's role:
     {"kind": "kpi", "title": ..., "value": ..., "footer": ...}
     {"kind": "chart", "title": ..., "chart": "bar"|"line", "data": {...chart.js data...}}
     {"kind": "table", "title": ..., "headers": [...], "rows": [[...], ...]}
@@ -22,8 +22,8 @@ def _widgets(request) -> list[dict]:
     widgets = []
     for _app, builders in collect("dashboard", "WIDGETS"):
         for build in builders:
-            widget = build(request)
-            if widget is not None:
+            built = build(request)  # a widget, a list of widgets, or None
+            for widget in built if isinstance(built, list) else [built] if built else []:
                 if widget.get("kind") == "chart":
                     widget["data_json"] = json.dumps(widget["data"])
                 widgets.append(widget)

@@ -1,11 +1,14 @@
 """Dashboard widgets of the kernel: members per role and recent changes in the tenant."""
 
 from collections import defaultdict
+from datetime import timedelta
 
 from django.apps import apps
-from django.db.models import Count, Value
+from django.db.models import Count, Q, Value
+from django.utils import timezone
 
-from people.models import Membership
+from people import selectors
+from people.models import Membership, RequestStatus, TimeOffRequest
 from people.roles import Role
 from people.tenancy import TenantOwned
 
@@ -13,8 +16,15 @@ RECENT_CHANGES = 10
 CHANGE_KINDS = {"+": "Created", "~": "Changed", "-": "Deleted"}
 
 
+def _role_counts(request) -> dict[str, int]:
+    """Members per role, queried once per request for both widgets that show it."""
+    if not hasattr(request, "_members_per_role"):
+        request._members_per_role = dict(Membership.objects.values_list("role").annotate(n=Count("pk")))
+    return request._members_per_role
+
+
 def members_kpi(request):
-    counts = dict(Membership.objects.values_list("role").annotate(n=Count("pk")))
+    counts = _role_counts(request)
     return {
         "kind": "kpi",
         "title": "Members",
@@ -24,7 +34,7 @@ def members_kpi(request):
 
 
 def members_by_role_chart(request):
-    counts = dict(Membership.objects.values_list("role").annotate(n=Count("pk")))
+    counts = _role_counts(request)
     return {
         "kind": "chart",
         "chart": "bar",
@@ -34,6 +44,15 @@ def members_by_role_chart(request):
             "datasets": [{"label": "Members", "data": [counts.get(value, 0) for value in Role.values]}],
         },
     }
+
+
+def _snapshot(record, related: list[str]):
+    """The recorded object, with the related rows the history query already joined, so that its
+    str() needs no further query."""
+    instance = record.history_object
+    for name in related:
+        setattr(instance, name, getattr(record, name))
+    return instance
 
 
 def recent_changes(request):
@@ -57,18 +76,19 @@ def recent_changes(request):
         ids_by_label[row["label"]].append(row["history_id"])
     records = {}
     for label, ids in ids_by_label.items():
-        history = apps.get_model(label).history
-        for record in history.filter(history_id__in=ids).select_related("history_user"):
-            records[(label, record.history_id)] = record
+        model = apps.get_model(label)
+        related = [f.name for f in model._meta.concrete_fields if f.is_relation and f.name != "tenant"]
+        for record in model.history.filter(history_id__in=ids).select_related("history_user", *related):
+            records[(label, record.history_id)] = (record, _snapshot(record, related))
     rows = []
     for row in latest:
-        record = records[(row["label"], row["history_id"])]
+        record, snapshot = records[(row["label"], row["history_id"])]
         kind = apps.get_model(row["label"])._meta.verbose_name
         rows.append(
             [
                 record.history_date.strftime("%Y-%m-%d %H:%M"),
                 CHANGE_KINDS.get(record.history_type, record.history_type),
-                f"{str(kind).capitalize()}: {record.history_object}",
+                f"{str(kind).capitalize()}: {snapshot}",
                 str(record.history_user or "system"),
             ]
         )
@@ -80,4 +100,77 @@ def recent_changes(request):
     }
 
 
-WIDGETS = [members_kpi, members_by_role_chart, recent_changes]
+def _sees_people(request) -> bool:
+    return request.user.has_perm("people.view_employee")
+
+
+def _this_month(today):
+    first = today.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return first, last
+
+
+def headcount_kpis(request):
+    """HR cards: headcount, joiners and leavers this month (one query)."""
+    if not _sees_people(request):
+        return None
+    first, last = _this_month(timezone.localdate())
+    summary = selectors.headcount_summary(month_start=first, month_end=last)
+    return [
+        {"kind": "kpi", "title": "Headcount", "value": summary["headcount"], "footer": "active and on leave"},
+        {
+            "kind": "kpi",
+            "title": "Joiners / leavers",
+            "value": f"{summary['joiners']} / {summary['leavers']}",
+            "footer": f"{first:%B %Y}",
+        },
+    ]
+
+
+def time_off_kpis(request):
+    """HR cards: people off today and requests waiting for a decision."""
+    if not request.user.has_perm("people.view_timeoffrequest"):
+        return None
+    today = timezone.localdate()
+    counts = TimeOffRequest.objects.aggregate(
+        off_today=Count(
+            "employee",
+            distinct=True,
+            filter=Q(status=RequestStatus.APPROVED, start_date__lte=today, end_date__gte=today),
+        ),
+        pending=Count("pk", filter=Q(status=RequestStatus.PENDING)),
+    )
+    return [
+        {"kind": "kpi", "title": "Off today", "value": counts["off_today"], "footer": f"{today:%A %d %B}"},
+        {
+            "kind": "kpi",
+            "title": "Pending time-off requests",
+            "value": counts["pending"],
+            "footer": "waiting for a decision",
+        },
+    ]
+
+
+def headcount_by_department_chart(request):
+    if not _sees_people(request):
+        return None
+    rows = selectors.headcount_by_department()[:12]
+    return {
+        "kind": "chart",
+        "chart": "bar",
+        "title": "Headcount by department",
+        "data": {
+            "labels": [name for name, _n in rows],
+            "datasets": [{"label": "People", "data": [n for _name, n in rows]}],
+        },
+    }
+
+
+WIDGETS = [
+    members_kpi,
+    headcount_kpis,
+    time_off_kpis,
+    members_by_role_chart,
+    headcount_by_department_chart,
+    recent_changes,
+]

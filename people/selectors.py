@@ -15,7 +15,12 @@ from people.models import (
     TimeOffRequest,
 )
 
-ZERO = Decimal("0")
+TENTH = Decimal("0.1")
+
+
+def days(total) -> Decimal:
+    """A sum of day amounts, rounded to the ledger's precision (SQLite sums decimals as floats)."""
+    return Decimal(total or 0).quantize(TENTH)
 
 
 def balance_as_of(*, employee_id: int, time_off_type_id: int, as_of: date) -> Decimal:
@@ -23,7 +28,7 @@ def balance_as_of(*, employee_id: int, time_off_type_id: int, as_of: date) -> De
     total = TimeOffLedgerEntry.objects.filter(
         employee_id=employee_id, time_off_type_id=time_off_type_id, effective_date__lte=as_of
     ).aggregate(total=Sum("amount"))["total"]
-    return total or ZERO
+    return days(total)
 
 
 def balances_as_of(*, employee_ids, as_of: date) -> dict[tuple[int, int], Decimal]:
@@ -33,7 +38,7 @@ def balances_as_of(*, employee_ids, as_of: date) -> dict[tuple[int, int], Decima
         .values_list("employee_id", "time_off_type_id")
         .annotate(total=Sum("amount"))
     )
-    return {(employee_id, type_id): total for employee_id, type_id, total in rows}
+    return {(employee_id, type_id): days(total) for employee_id, type_id, total in rows}
 
 
 def pending_days(
@@ -45,7 +50,7 @@ def pending_days(
     )
     if exclude_request_id is not None:
         pending = pending.exclude(pk=exclude_request_id)
-    return pending.aggregate(total=Sum("days"))["total"] or ZERO
+    return days(pending.aggregate(total=Sum("days"))["total"])
 
 
 def overlapping_request(*, employee_id: int, start: date, end: date, exclude_request_id: int | None = None):

@@ -85,3 +85,25 @@ def test_setup_beta_tenant_rejects_bad_input():
 
 def test_sync_role_groups_is_idempotent(role_groups):
     assert "nothing changed" in run("sync_role_groups")
+
+
+def test_bootstrap_demo_tenant_adds_the_people_demo_data_once():
+    from people.models import Department, Employee, Holiday, RequestStatus, TimeOffRequest, TimeOffType
+
+    run("bootstrap_demo_tenant", "--password", "demo-pass-2026")
+    tenant = Tenant.objects.get(slug="demo")
+    with tenant_context(tenant):
+        counts = (
+            Department.objects.count(),
+            Employee.objects.count(),
+            TimeOffType.objects.count(),
+            TimeOffRequest.objects.filter(status=RequestStatus.PENDING).count(),
+        )
+        assert counts == (5, 10, 3, 5)
+        assert Holiday.objects.count() >= 9
+        assert Employee.objects.filter(manager__isnull=True).count() == 1  # one reporting line to the CEO
+        assert Employee.objects.get(user__email="admin@demo.localhost").job_title == "Chief Executive Officer"
+    out = run("bootstrap_demo_tenant", "--password", "demo-pass-2026")
+    assert "nothing changed" in out
+    with tenant_context(tenant):
+        assert Employee.objects.count() == 10
