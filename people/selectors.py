@@ -1,5 +1,6 @@
 """Reads of the people app that pages, dashboards, reports, services and exports share."""
 
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -98,3 +99,35 @@ def headcount_by_department() -> list[tuple[str, int]]:
         .order_by("-n", "department__name")
     )
     return [(name or "No department", n) for name, n in rows]
+
+
+def balances_on_start_dates(time_offs: list[TimeOffRequest]) -> dict[int, Decimal]:
+    """{request id: the employee's balance of the request's type on its first day}: balance_as_of
+    for rows with different start dates, from one query grouped by effective date."""
+    if not time_offs:
+        return {}
+    totals = defaultdict(list)
+    for employee_id, type_id, effective, total in (
+        TimeOffLedgerEntry.objects.filter(
+            employee_id__in={t.employee_id for t in time_offs},
+            time_off_type_id__in={t.time_off_type_id for t in time_offs},
+            effective_date__lte=max(t.start_date for t in time_offs),
+        )
+        .order_by()
+        .values_list("employee_id", "time_off_type_id", "effective_date")
+        .annotate(total=Sum("amount"))
+    ):
+        totals[(employee_id, type_id)].append((effective, total))
+    return {
+        t.pk: days(
+            sum(
+                (
+                    total
+                    for effective, total in totals[(t.employee_id, t.time_off_type_id)]
+                    if effective <= t.start_date
+                ),
+                Decimal("0"),
+            )
+        )
+        for t in time_offs
+    }

@@ -20,7 +20,7 @@ from django.db import models
 from django.urls import reverse
 
 from people.models import Membership, User
-from people.tenancy import is_tenant_owned
+from people.tenancy import is_tenant_owned, tenant_context
 
 ISOLATION_FACTORIES = {}  # model -> (factory, search_term(obj) -> str)
 
@@ -84,6 +84,13 @@ class IsolationChecker:
             pks = list(queryset.values_list("pk", flat=True))
             self.assert_no_foreign_choice(f"{where} field {name!r}", queryset.model, pks)
 
+    def own_tenant(self):
+        """Objects taken from a response (filters, forms) may build querysets when read; read them
+        inside the own tenant, as the request that made them did."""
+        from people.models import Tenant
+
+        return tenant_context(Tenant.objects.get(pk=self.own_tenant_id))
+
     def changelist_pks(self, response):
         return {obj.pk for obj in response.context["cl"].result_list}
 
@@ -110,7 +117,9 @@ class IsolationChecker:
                 self.assert_no_foreign_choice(
                     f"filter {spec.title!r}", related, [pk for pk, _label in spec.lookup_choices]
                 )
-            for choice in spec.choices(cl):
+            with self.own_tenant():
+                choices = list(spec.choices(cl))
+            for choice in choices:
                 query = choice.get("query_string")
                 if not query:
                     continue
@@ -128,7 +137,9 @@ class IsolationChecker:
             assert response.status_code == 200, f"GET {url} answered {response.status_code}"
             self.assert_form_choices(url, response.context["adminform"].form)
             for inline_formset in response.context.get("inline_admin_formsets", []):
-                for form in inline_formset.formset.forms + [inline_formset.formset.empty_form]:
+                with self.own_tenant():
+                    forms = inline_formset.formset.forms + [inline_formset.formset.empty_form]
+                for form in forms:
                     self.assert_form_choices(f"{url} inline {inline_formset.opts.model.__name__}", form)
 
     def check_foreign_urls_404(self):

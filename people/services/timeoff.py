@@ -76,16 +76,16 @@ def is_hr(user: User) -> bool:
 
 
 def next_step(request: TimeOffRequest) -> str | None:
-    """The first step of the type's chain without an approval yet, or None when all are done."""
-    approved = set(
-        request.approvals.filter(decision=TimeOffApproval.Decision.APPROVED).values_list("step", flat=True)
-    )
+    """The first step of the type's chain without an approval yet, or None when all are done.
+    Reads `request.approvals.all()`, so a list page can prefetch the approvals."""
+    approved = {a.step for a in request.approvals.all() if a.decision == TimeOffApproval.Decision.APPROVED}
     return next((step for step in request.time_off_type.steps if step not in approved), None)
 
 
-def can_decide(user: User, request: TimeOffRequest, step: str) -> bool:
+def can_decide(user: User, request: TimeOffRequest, step: str, *, user_is_hr: bool | None = None) -> bool:
     """Managers decide the manager step for their reports; HR (or owners) decide the HR step, and the
-    manager step of someone without a manager who logs in. Nobody decides their own request."""
+    manager step of someone without a manager who logs in. Nobody decides their own request.
+    A list page passes `user_is_hr` (read once) instead of a role query per row."""
     employee = request.employee
     if employee.user_id is not None and employee.user_id == user.pk:
         return False
@@ -93,8 +93,7 @@ def can_decide(user: User, request: TimeOffRequest, step: str) -> bool:
         manager = employee.manager
         if manager is not None and manager.user_id is not None:
             return manager.user_id == user.pk
-        return is_hr(user)
-    return is_hr(user)
+    return is_hr(user) if user_is_hr is None else user_is_hr
 
 
 def _step_owner_description(request: TimeOffRequest, step: str) -> str:

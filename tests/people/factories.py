@@ -1,4 +1,5 @@
 import datetime
+import itertools
 from decimal import Decimal
 
 import factory
@@ -14,10 +15,12 @@ from people.models import (
     Membership,
     Tenant,
     TimeOffLedgerEntry,
+    TimeOffRequest,
     TimeOffType,
     User,
 )
 from people.roles import Role
+from people.services.timeoff import submit_time_off_request
 from tests.isolation import isolation_factory
 
 PASSWORD = "correct-horse-battery-staple"
@@ -110,4 +113,59 @@ def grant(employee, time_off_type, days, on=datetime.date(2026, 1, 1)):
         kind=LedgerEntryKind.OPENING_BALANCE,
         amount=Decimal(days),
         effective_date=on,
+    )
+
+
+# --- isolation factories of the HR admins (tests/test_isolation_registry.py runs the kit on each) ---
+# Each row gets a name no other row has, so searching for the foreign row's term finds only it.
+_isolation_names = itertools.count(1)
+
+
+def _isolated_employee(**kwargs):
+    n = next(_isolation_names)
+    return EmployeeFactory(first_name="Iso", last_name=f"Isolated{n:04d}", **kwargs)
+
+
+@isolation_factory(Department, search_term=lambda department: department.name)
+def department_for_isolation():
+    department = DepartmentFactory(name=f"Isolated department {next(_isolation_names):04d}")
+    department.head = _isolated_employee(department=department)
+    department.save()
+    return department
+
+
+@isolation_factory(Employee, search_term=lambda employee: employee.last_name)
+def employee_for_isolation():
+    department = DepartmentFactory()
+    manager = _isolated_employee(department=department)
+    return _isolated_employee(department=department, manager=manager)
+
+
+@isolation_factory(Holiday, search_term=lambda holiday: holiday.name)
+def holiday_for_isolation():
+    return HolidayFactory(name=f"Isolated holiday {next(_isolation_names):04d}")
+
+
+@isolation_factory(TimeOffType, search_term=lambda time_off_type: time_off_type.name)
+def time_off_type_for_isolation():
+    return TimeOffTypeFactory(name=f"Isolated leave {next(_isolation_names):04d}")
+
+
+@isolation_factory(TimeOffLedgerEntry, search_term=lambda entry: entry.employee.last_name)
+def ledger_entry_for_isolation():
+    employee = _isolated_employee(department=DepartmentFactory())
+    return grant(employee, TimeOffTypeFactory(), 10)
+
+
+@isolation_factory(TimeOffRequest, search_term=lambda request: request.employee.last_name)
+def time_off_request_for_isolation():
+    """A pending request submitted through the service, with its employee, type and balance."""
+    employee = _isolated_employee(department=DepartmentFactory())
+    time_off_type = TimeOffTypeFactory()
+    grant(employee, time_off_type, 10)
+    return submit_time_off_request(
+        employee_id=employee.pk,
+        time_off_type_id=time_off_type.pk,
+        start_date=datetime.date(2026, 3, 2),
+        end_date=datetime.date(2026, 3, 4),
     )

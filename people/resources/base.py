@@ -2,14 +2,10 @@
 
 from contextlib import contextmanager
 
-from django.core.exceptions import ValidationError
-from import_export import fields, resources, widgets
+from import_export import resources
 
-from people.models import Membership, User
-from people.services import ensure_role_change_allowed
 from people.tenancy import TenantMismatch, active_tenant_or_none, current_tenant, tenant_context
 
-# Columns a file may never set: the tenant comes from the importing user, timestamps from the clock.
 NEVER_IMPORTED = ("tenant", "created_at", "updated_at")
 
 
@@ -57,46 +53,13 @@ class TenantResource(resources.ModelResource):
         with self._inside_tenant():
             return super().export(queryset, **kwargs)
 
+    def init_instance(self, row=None):
+        # The tenant is known before validation, so full_clean() checks tenant-first uniqueness.
+        instance = super().init_instance(row)
+        instance.tenant = self.tenant
+        return instance
+
     def before_save_instance(self, instance, row, **kwargs):
         if instance.tenant_id is None:
             instance.tenant = self.tenant
         super().before_save_instance(instance, row, **kwargs)
-
-
-class UserByEmailWidget(widgets.ForeignKeyWidget):
-    """Finds the staff account for an e-mail column (accounts are global; case does not matter)."""
-
-    def __init__(self):
-        super().__init__(User, field="email")
-
-    def clean(self, value, row=None, **kwargs):
-        email = (value or "").strip().lower()
-        if not email:
-            raise ValueError("Column email: an e-mail address is required.")
-        try:
-            return super().clean(email, row, **kwargs)
-        except User.DoesNotExist as exc:
-            raise ValueError(
-                f"Column email: no account with e-mail {email}; invite them from the Members page first."
-            ) from exc
-
-
-class MembershipResource(TenantResource):
-    """Members as `email, role` rows: a known e-mail updates that member's role, a new one adds it."""
-
-    user = fields.Field(attribute="user", column_name="email", widget=UserByEmailWidget())
-
-    class Meta:
-        model = Membership
-        fields = ("user", "role")
-        import_id_fields = ("user",)
-
-    def before_save_instance(self, instance, row, **kwargs):
-        super().before_save_instance(instance, row, **kwargs)
-        if instance.pk:
-            # The same rule as the admin and the service: a tenant keeps at least one owner.
-            stored = Membership.objects.get(pk=instance.pk)
-            try:
-                ensure_role_change_allowed(membership=stored, role=instance.role)
-            except ValidationError as exc:
-                raise ValidationError({"role": exc.messages}) from exc

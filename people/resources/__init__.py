@@ -1,0 +1,16 @@
+"""Import/export resources. Every resource inherits `TenantResource` (base.py)."""
+
+from people.resources.base import NEVER_IMPORTED, TenantResource
+from people.resources.hr import DepartmentResource, EmployeeResource, HolidayResource, OpeningBalanceResource
+from people.resources.members import MembershipResource, UserByEmailWidget
+
+__all__ = [
+    "NEVER_IMPORTED",
+    "DepartmentResource",
+    "EmployeeResource",
+    "HolidayResource",
+    "MembershipResource",
+    "OpeningBalanceResource",
+    "TenantResource",
+    "UserByEmailWidget",
+]
