@@ -47,3 +47,5 @@ format: install
 ## Benchmarks: print figures (queries, ms) for the admin's pages; see bench/README.md.
 bench: install
 	$(PY) bench/admin_pages.py
+	$(PY) bench/timeoff_balance.py
+	$(PY) bench/people_pages.py
