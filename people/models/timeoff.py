@@ -196,6 +196,7 @@ class TimeOffRequest(TenantOwned):
 
     class Meta:
         ordering = ["-start_date"]
+        verbose_name = _("time-off request")
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__gte=models.F("start_date")), name="timeoff_end_after_start"
@@ -226,6 +227,7 @@ class TimeOffApproval(TenantOwned):
 
     class Meta:
         ordering = ["decided_at"]
+        verbose_name = _("time-off approval")
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "request", "step"], name="timeoff_one_decision_per_step"
