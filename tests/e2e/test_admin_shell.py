@@ -1,39 +1,11 @@
 """End to end, in a real browser (Debian's chromium driven by Playwright): log in, see the
 dashboard, switch tenant from the header, and see only that tenant's members."""
 
-import os
-import shutil
-
-import pytest
-
 from people.roles import Role
 from tests.conftest import make_member
+from tests.e2e.marks import E2E
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium (apt install chromium)"),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture
-def page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test body are
-    # still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
+pytestmark = E2E
 
 
 def test_owner_logs_in_sees_the_dashboard_and_switches_tenant(page, live_server, tenant_a, tenant_b, user_b):
