@@ -323,11 +323,11 @@ class TimeOffApprovalInline(TabularInline):
 
 @admin.register(TimeOffRequest)
 class TimeOffRequestAdmin(NeverEditedAdmin):
+    """Requests are submitted, then decided by the workflow; their dates are never edited here."""
+
     def has_import_permission(self, request):
         # Requests are made through the workflow (balance, overlap, approvals), never by file.
         return False
-
-    """Requests are submitted, then decided by the workflow; their dates are never edited here."""
 
     list_display = [
         "employee",
