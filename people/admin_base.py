@@ -9,8 +9,10 @@ backend). Behaviour changes by overriding one of these small methods, never by c
 
 import logging
 
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.filters import RelatedFieldListFilter
+from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.http import Http404
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
@@ -20,9 +22,26 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
 from people.resources import TenantResource
-from people.tenancy import current_tenant
+from people.tenancy import current_tenant, is_tenant_owned
 
 audit_log = logging.getLogger("audit")
+
+
+def related_only(filter_class):
+    """`filter_class`, offering only the related rows the admin's (scoped) queryset points at."""
+
+    class RelatedOnly(filter_class):
+        def field_choices(self, field, request, model_admin):
+            used = (
+                model_admin.get_queryset(request).distinct().values_list(f"{self.field_path}__pk", flat=True)
+            )
+            ordering = self.field_admin_ordering(field, request, model_admin)
+            return field.get_choices(
+                include_blank=False, limit_choices_to={"pk__in": used}, ordering=ordering
+            )
+
+    RelatedOnly.__name__ = f"RelatedOnly{filter_class.__name__}"
+    return RelatedOnly
 
 
 class TenantOwnedAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
@@ -44,6 +63,16 @@ class TenantOwnedAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
             raise Http404
         return obj
 
+    # Django checks the change/delete permission before it looks the object up, so a role without
+    # that permission would get 403 for another tenant's id where everyone else gets 404.
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._get_object_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._get_object_or_404(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
     def history_view(self, request, object_id, extra_context=None):
         # simple-history would otherwise fall back to history rows looked up by id alone.
         self._get_object_or_404(request, object_id)
@@ -53,6 +82,21 @@ class TenantOwnedAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
         self._get_object_or_404(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
+    # --- related filters on global models (staff users): rows this tenant uses only ------
+    def get_list_filter(self, request):
+        return [self._scope_global_filter(spec) for spec in super().get_list_filter(request)]
+
+    def _scope_global_filter(self, spec):
+        """A filter on a relation to a global model (e.g. a recruiter, a user) would list every
+        tenant's rows; offer only those this tenant's rows point at (RelatedOnly semantics)."""
+        name, filter_class = spec if isinstance(spec, (list, tuple)) else (spec, None)
+        if not isinstance(name, str):
+            return spec  # a SimpleListFilter class: its own lookups
+        field = get_fields_from_path(self.model, name)[-1]
+        if not field.is_relation or is_tenant_owned(field.related_model):
+            return spec
+        return (name, related_only(filter_class or RelatedFieldListFilter))
+
     # --- choices of staff users: this tenant's members only -----------------------------
     def _limit_user_choices(self, db_field, kwargs):
         from people.models import User
@@ -60,6 +104,11 @@ class TenantOwnedAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
         if db_field.related_model is User and "queryset" not in kwargs:
             kwargs["queryset"] = User.objects.filter(memberships__tenant=current_tenant()).distinct()
         return kwargs
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")  # Django 6's default; a bare host means https
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         return super().formfield_for_foreignkey(

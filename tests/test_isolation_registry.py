@@ -10,10 +10,11 @@ from django.contrib import admin
 from people.tenancy import is_tenant_owned, tenant_context
 from tests.isolation import ISOLATION_FACTORIES, assert_admin_isolated
 
-# Each app's factories module registers its isolation factories when imported.
+# Each app registers its isolation factories in tests/<app>/factories.py or tests/<app>/isolation.py.
 for app in settings.PROJECT_APPS:
-    if find_spec(f"tests.{app}") and find_spec(f"tests.{app}.factories"):
-        import_module(f"tests.{app}.factories")
+    for module in ("factories", "isolation"):
+        if find_spec(f"tests.{app}") and find_spec(f"tests.{app}.{module}"):
+            import_module(f"tests.{app}.{module}")
 
 TENANT_ADMINS = sorted(
     (model for model in admin.site._registry if is_tenant_owned(model)), key=lambda m: m._meta.label
