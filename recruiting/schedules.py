@@ -21,4 +21,12 @@ SCHEDULES = [
         schedule_type=Schedule.DAILY,
         per_tenant=True,
     ),
+    # Daily in every tenant: each recruiter's digest of today's interviews and stuck applications;
+    # a delivery row per recruiter and day makes a second run the same day send nothing.
+    ScheduleSpec(
+        name="recruiting.send_recruiter_digests",
+        func="recruiting.tasks.send_recruiter_digests",
+        schedule_type=Schedule.DAILY,
+        per_tenant=True,
+    ),
 ]

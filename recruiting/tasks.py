@@ -14,3 +14,11 @@ def anonymise_expired_candidates() -> dict[str, int]:
     from recruiting.services.retention import anonymise_expired_candidates as anonymise
 
     return anonymise()
+
+
+def send_recruiter_digests() -> int:
+    """Per tenant: today's digest e-mail to each recruiter with something to report, at most once
+    per recruiter per day (recruiting.digest). Returns how many were sent."""
+    from recruiting.digest import send_recruiter_digests as send
+
+    return send()

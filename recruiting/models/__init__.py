@@ -17,6 +17,7 @@ from recruiting.models.choices import (
     Source,
     VisaSponsorship,
 )
+from recruiting.models.digest import DigestDelivery
 from recruiting.models.jobs import JobPosting
 from recruiting.models.pipeline import (
     Application,
@@ -39,6 +40,7 @@ __all__ = [
     "BackgroundCheckDocument",
     "Candidate",
     "CheckStatus",
+    "DigestDelivery",
     "DocumentStatus",
     "EmploymentStatus",
     "Interview",
