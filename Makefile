@@ -49,3 +49,5 @@ bench: install
 	$(PY) bench/admin_pages.py
 	$(PY) bench/timeoff_balance.py
 	$(PY) bench/people_pages.py
+	$(PY) bench/recruiting_export.py
+	$(PY) bench/recruiting_changelist.py
