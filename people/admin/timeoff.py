@@ -458,7 +458,7 @@ class TimeOffRequestAdmin(NeverEditedAdmin):
             **self.admin_site.each_context(request),
             "title": f"{decision.title}: time-off request" + ("s" if len(objects) > 1 else ""),
             "opts": self.opts,
-            "decision": decision,
+            "step": decision,
             "form": form,
             "objects": objects,
             "back_url": back_url,
@@ -466,7 +466,7 @@ class TimeOffRequestAdmin(NeverEditedAdmin):
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "media": self.media + form.media,
         }
-        return TemplateResponse(request, "admin/people/timeoffrequest_decision.html", context)
+        return TemplateResponse(request, "admin/workflow_step.html", context)
 
     def _decide(self, request, decision: Decision, requests, data) -> None:
         """Run the decision on each request; report what it did, and each refusal as an error."""

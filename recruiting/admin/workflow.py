@@ -25,7 +25,7 @@ from unfold.widgets import UnfoldAdminTextareaWidget
 
 from recruiting.services.errors import RecruitingError
 
-STEP_TEMPLATE = "admin/recruiting/workflow_step.html"
+STEP_TEMPLATE = "admin/workflow_step.html"  # shared with the time-off decisions
 
 
 def textarea(rows=3):
