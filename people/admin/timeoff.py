@@ -7,18 +7,11 @@ service's message; it never becomes an error page.
 """
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.contrib import admin
+from django.core.exceptions import ValidationError
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
@@ -27,9 +20,9 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
-from unfold.widgets import UnfoldAdminTextareaWidget
 
 from people.admin_base import TenantOwnedAdmin
+from people.admin_workflow import ConfirmForm, Step, WorkflowActionsMixin, add_service_error, textarea
 from people.models import (
     ApprovalStep,
     Holiday,
@@ -49,15 +42,6 @@ REQUEST_STATUS_COLOURS = {
     RequestStatus.REJECTED: "danger",
     RequestStatus.CANCELLED: "info",
 }
-
-
-def add_service_error(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's refusal on the form: on the field it names, else as a non-field error."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 class NeverEditedAdmin(TenantOwnedAdmin):
@@ -214,65 +198,62 @@ class TimeOffRequestSubmitForm(forms.ModelForm):
             add_service_error(self, exc)
 
 
-def _textarea(rows):
-    return UnfoldAdminTextareaWidget(attrs={"rows": rows})
-
-
-class ApproveForm(forms.Form):
+class ApproveForm(ConfirmForm):
     note = forms.CharField(
-        label="Note", required=False, widget=_textarea(3), help_text="Optional; kept with the approval."
+        label="Note", required=False, widget=textarea(3), help_text="Optional; kept with the approval."
     )
 
 
-class RejectForm(forms.Form):
+class RejectForm(ConfirmForm):
     reason = forms.CharField(
         label="Reason",
-        widget=_textarea(4),
+        widget=textarea(4),
         help_text="The employee will see it.",
         error_messages={"required": "Say why the request is rejected; the employee will see it."},
     )
 
 
-class CancelForm(forms.Form):
-    reason = forms.CharField(label="Reason", required=False, max_length=200, widget=_textarea(3))
+class CancelForm(ConfirmForm):
+    reason = forms.CharField(label="Reason", required=False, max_length=200, widget=textarea(3))
 
 
-@dataclass(frozen=True)
-class Decision:
-    """One workflow step the admin offers on a request, and the service function behind it."""
-
-    name: str  # the action's method name
-    title: str
-    question: str
-    form_class: type[forms.Form]
-    run: Callable  # run(request_id, user, cleaned_data) -> TimeOffRequest
-    back_label: str = "Cancel"
+def _decided(obj, result: TimeOffRequest) -> str:
+    return f"{result}: {_outcome(result)}."
 
 
-APPROVE = Decision(
-    "approve_request",
-    "Approve",
-    "Approve this time off?",
-    ApproveForm,
-    lambda pk, user, data: timeoff.approve_time_off_request(request_id=pk, approver=user, note=data["note"]),
-)
-REJECT = Decision(
-    "reject_request",
-    "Reject",
-    "Reject this time off? Say why: the employee will see the reason.",
-    RejectForm,
-    lambda pk, user, data: timeoff.reject_time_off_request(
-        request_id=pk, approver=user, reason=data["reason"]
+APPROVE = Step(
+    name="approve_request",
+    title="Approve",
+    question="Approve this time off?",
+    form_class=ApproveForm,
+    run=lambda obj, user, data: timeoff.approve_time_off_request(
+        request_id=obj.pk, approver=user, note=data.get("note", "")
     ),
+    done=_decided,
 )
-CANCEL = Decision(
-    "cancel_request",
-    "Cancel request",
-    "Cancel this time off? An approved request gets its days back.",
-    CancelForm,
-    lambda pk, user, data: timeoff.cancel_time_off_request(request_id=pk, by=user, reason=data["reason"]),
+REJECT = Step(
+    name="reject_request",
+    title="Reject",
+    question="Reject this time off? Say why: the employee will see the reason.",
+    form_class=RejectForm,
+    run=lambda obj, user, data: timeoff.reject_time_off_request(
+        request_id=obj.pk, approver=user, reason=data["reason"]
+    ),
+    done=_decided,
+)
+CANCEL = Step(
+    name="cancel_request",
+    title="Cancel request",
+    question="Cancel this time off? An approved request gets its days back.",
+    form_class=CancelForm,
+    run=lambda obj, user, data: timeoff.cancel_time_off_request(
+        request_id=obj.pk, by=user, reason=data["reason"]
+    ),
+    done=_decided,
     back_label="Keep the request",
 )
+# Approving a selection asks nothing more: no note for a batch.
+APPROVE_SELECTED = replace(APPROVE, form_class=ConfirmForm)
 DECISIONS_BY_STATUS = {
     RequestStatus.PENDING: {APPROVE.name, REJECT.name, CANCEL.name},
     RequestStatus.APPROVED: {CANCEL.name},
@@ -310,7 +291,7 @@ class TimeOffApprovalInline(TabularInline):
 
 
 @admin.register(TimeOffRequest)
-class TimeOffRequestAdmin(NeverEditedAdmin):
+class TimeOffRequestAdmin(WorkflowActionsMixin, NeverEditedAdmin):
     """Requests are submitted, then decided by the workflow; their dates are never edited here."""
 
     def has_import_permission(self, request):
@@ -405,104 +386,34 @@ class TimeOffRequestAdmin(NeverEditedAdmin):
         return obj.status, obj.get_status_display()
 
     # --- the workflow: row and detail actions ------------------------------------------------
+    workflow_steps = (APPROVE, REJECT, CANCEL)
+
     @action(description="Approve", url_path="approve", icon="check", permissions=["view"])
     def approve_request(self, request, object_id):
-        return self._decision_view(request, object_id, APPROVE)
+        return self._step_view(request, object_id, APPROVE, permission="view")
 
     @action(description="Reject", url_path="reject", icon="block", permissions=["view"])
     def reject_request(self, request, object_id):
-        return self._decision_view(request, object_id, REJECT)
+        return self._step_view(request, object_id, REJECT, permission="view")
 
     @action(description="Cancel request", url_path="cancel", icon="event_busy", permissions=["view"])
     def cancel_request(self, request, object_id):
-        return self._decision_view(request, object_id, CANCEL)
+        return self._step_view(request, object_id, CANCEL, permission="view")
 
-    def get_actions_detail(self, request, object_id):
-        """Offer only the steps the request's status allows (the service still has the last word)."""
-        obj = self.get_object(request, unquote(object_id))
-        allowed = DECISIONS_BY_STATUS.get(obj.status, set()) if obj is not None else set()
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}_"
-        return [
-            unfold_action
-            for unfold_action in super().get_actions_detail(request, object_id)
-            if unfold_action.action_name.removeprefix(prefix) in allowed
-        ]
+    # Anyone who may view requests may try a decision; the service decides who may decide.
+    def allowed_step_names(self, request, obj) -> set[str]:
+        return DECISIONS_BY_STATUS.get(obj.status, set())
 
-    def _decision_view(self, request, object_id, decision: Decision):
-        """GET: a confirmation page (with the decision's form); POST: run the service, then go back.
-        Anyone who may view requests may try; the service decides who may decide."""
-        obj = self._get_object_or_404(request, object_id)
-        if not self.has_view_permission(request, obj):
-            raise PermissionDenied
-        back_url = self._back_url(request, reverse("admin:people_timeoffrequest_change", args=[obj.pk]))
-        form = decision.form_class(request.POST if request.method == "POST" else None)
-        if form.is_valid():
-            self._decide(request, decision, [obj], form.cleaned_data)
-            return HttpResponseRedirect(back_url)
-        return self._decision_page(request, decision, form, [obj], back_url)
-
-    def _back_url(self, request, default):
-        """Where the decision page returns: the page it was opened from (same host only)."""
-        if request.method == "POST":
-            candidate = request.POST.get("next")
-        else:
-            candidate = request.GET.get("next") or request.META.get("HTTP_REFERER")
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return candidate
-        return default
-
-    def _decision_page(self, request, decision, form, objects, back_url, bulk_action=None):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{decision.title}: time-off request" + ("s" if len(objects) > 1 else ""),
-            "opts": self.opts,
-            "step": decision,
-            "form": form,
-            "objects": objects,
-            "back_url": back_url,
-            "bulk_action": bulk_action,
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, "admin/workflow_step.html", context)
-
-    def _decide(self, request, decision: Decision, requests, data) -> None:
-        """Run the decision on each request; report what it did, and each refusal as an error."""
-        outcomes = []
-        for time_off_request in requests:
-            try:
-                result = decision.run(time_off_request.pk, request.user, data)
-            except timeoff.TimeOffError as exc:
-                self.message_user(request, f"{time_off_request}: {' '.join(exc.messages)}", messages.ERROR)
-            else:
-                outcomes.append((result, _outcome(result)))
-        if len(outcomes) == 1:
-            [(result, outcome)] = outcomes
-            self.message_user(request, f"{result}: {outcome}.", messages.SUCCESS)
-        elif outcomes:
-            counts = Counter(outcome for _result, outcome in outcomes)
-            summary = "; ".join(
-                f"{n} request{'s' if n > 1 else ''} {outcome}" for outcome, n in counts.items()
-            )
-            self.message_user(request, f"{summary}.", messages.SUCCESS)
+    def bulk_done_message(self, step, results) -> str:
+        counts = Counter(_outcome(result) for result in results)
+        summary = "; ".join(f"{n} request{'s' if n > 1 else ''} {outcome}" for outcome, n in counts.items())
+        return f"{summary}."
 
     # --- the workflow: bulk changelist actions -----------------------------------------------
-    def _selected(self, request, queryset):
-        # Re-fetch through this admin's queryset: the selection is only a list of ids.
-        return list(self.get_queryset(request).filter(pk__in=queryset.values("pk")))
-
     @admin.action(description="Approve selected requests", permissions=["view"])
     def approve_selected(self, request, queryset):
-        self._decide(request, APPROVE, self._selected(request, queryset), {"note": ""})
+        return self._bulk_step(request, queryset, APPROVE_SELECTED, "approve_selected")
 
     @admin.action(description="Reject selected requests…", permissions=["view"])
     def reject_selected(self, request, queryset):
-        selected = self._selected(request, queryset)
-        form = RejectForm(request.POST if "post" in request.POST else None)
-        if form.is_valid():
-            self._decide(request, REJECT, selected, form.cleaned_data)
-            return None  # back to the changelist
-        back_url = request.get_full_path()
-        return self._decision_page(request, REJECT, form, selected, back_url, bulk_action="reject_selected")
+        return self._bulk_step(request, queryset, REJECT, "reject_selected")

@@ -13,8 +13,8 @@ from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
 from people.admin_base import TenantOwnedAdmin
+from people.admin_workflow import Step, StepForm, WorkflowActionsMixin, add_service_error
 from recruiting.admin.timeline import candidate_timeline
-from recruiting.admin.workflow import Step, StepForm, WorkflowActionsMixin, add_service_error
 from recruiting.models import Candidate
 from recruiting.services import candidates as candidate_services
 from recruiting.services.errors import RecruitingError

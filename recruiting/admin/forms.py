@@ -11,7 +11,7 @@ from unfold.widgets import (
     UnfoldAdminURLInputWidget,
 )
 
-from recruiting.admin.workflow import textarea
+from people.admin_workflow import textarea
 
 
 def text(label, *, required=True, max_length=200, help_text=""):

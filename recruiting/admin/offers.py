@@ -9,9 +9,9 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminSelectWidget
 
+from people.admin_workflow import Step, StepForm
 from recruiting.admin.forms import note
 from recruiting.admin.pipeline import ReadOnlyInline, WorkflowOnlyAdmin
-from recruiting.admin.workflow import Step, StepForm
 from recruiting.models import (
     BackgroundCheck,
     BackgroundCheckDocument,

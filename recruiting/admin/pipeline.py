@@ -25,11 +25,11 @@ from unfold.paginator import InfinitePaginator
 from unfold.utils import parse_date_str
 
 from people.admin_base import TenantOwnedAdmin
+from people.admin_workflow import Step, StepForm, WorkflowActionsMixin
 from people.exporting import xlsx_export_response
 from people.models import User
 from people.tenancy import current_tenant
 from recruiting.admin.forms import amount, choice, day, link, many, moment, note, text
-from recruiting.admin.workflow import Step, StepForm, WorkflowActionsMixin
 from recruiting.models import (
     CLOSED_APPLICATION_STATUSES,
     Application,

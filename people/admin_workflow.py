@@ -1,12 +1,13 @@
-"""The workflow machinery the recruiting admins share: one `Step` per action a person can take on a
-record, and a mixin that serves each step as a row, detail or bulk action.
+"""The workflow machinery every admin shares: one `Step` per action a person can take on a record
+(approve a time-off request, move an application, verify a provider...), and a mixin that serves
+each step as a row, detail or bulk action of a ModelAdmin.
 
-Like the time-off Decision pages (people/admin/timeoff.py): GET shows a confirmation page with the
-step's form and changes nothing; POST runs the step's service function. The object is always
-re-fetched through the admin's (scoped) queryset, so another tenant's id answers 404. A refusal
-(`RecruitingError`) never becomes an error page: a form with inputs re-renders with the service's
-message on the field it names (or above the form); a plain confirmation goes back with the message
-shown as an error. Nothing is written on a refusal (each service runs in one transaction).
+GET shows a confirmation page with the step's form and changes nothing; POST runs the step's
+service function. The object is always re-fetched through the admin's (scoped) queryset, so another
+tenant's id answers 404. A refusal (any `ValidationError` a service raises: the apps' domain errors
+subclass it) never becomes an error page: a form with inputs re-renders with the service's message
+on the field it names (or above the form); a plain confirmation goes back with the message shown as
+an error. Nothing is written on a refusal (each service runs in one transaction).
 """
 
 from collections.abc import Callable
@@ -16,16 +17,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from recruiting.services.errors import RecruitingError
-
-STEP_TEMPLATE = "admin/workflow_step.html"  # shared with the time-off decisions
+STEP_TEMPLATE = "admin/workflow_step.html"
 
 
 def textarea(rows=3):
@@ -54,14 +53,14 @@ class Step:
     name: str  # the admin method's name (the action)
     title: str  # the button
     question: str  # what the confirmation page asks
-    run: Callable  # run(obj, user, cleaned_data) -> result; raises RecruitingError to refuse
+    run: Callable  # run(obj, user, cleaned_data) -> result; raises ValidationError to refuse
     form_class: type[forms.Form] = ConfirmForm
     done: Callable | None = None  # done(obj, result) -> success message (str or safe HTML)
     field_map: dict[str, str] = field(default_factory=dict)  # service error key -> form field
     back_label: str = "Cancel"
 
 
-def add_service_error(form: forms.BaseForm, exc: RecruitingError, field_map=None) -> None:
+def add_service_error(form: forms.BaseForm, exc: ValidationError, field_map=None) -> None:
     """Put a service's refusal on the form: on the field it names, else as a non-field error."""
     field_map = field_map or {}
     if hasattr(exc, "error_dict"):
@@ -72,7 +71,7 @@ def add_service_error(form: forms.BaseForm, exc: RecruitingError, field_map=None
         form.add_error(None, exc)
 
 
-def refusal_text(exc: RecruitingError) -> str:
+def refusal_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
@@ -119,7 +118,7 @@ class WorkflowActionsMixin:
         if request.method == "POST" and form.is_valid():
             try:
                 result = step.run(obj, request.user, form.cleaned_data)
-            except RecruitingError as exc:
+            except ValidationError as exc:
                 if not form.fields:  # nothing to correct on the page: go back with the message
                     self.message_user(request, f"{obj}: {refusal_text(exc)}", messages.ERROR)
                     return HttpResponseRedirect(back_url)
@@ -173,15 +172,18 @@ class WorkflowActionsMixin:
                 request, step, form, selected, request.get_full_path(), bulk_action=bulk_action
             )
         data = form.cleaned_data if form.fields else {}
-        done = 0
+        results = []
         for obj in selected:
             try:
-                step.run(obj, request.user, data)
-            except RecruitingError as exc:
+                results.append(step.run(obj, request.user, data))
+            except ValidationError as exc:
                 self.message_user(request, f"{obj}: {refusal_text(exc)}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            noun = self.opts.verbose_name if done == 1 else self.opts.verbose_name_plural
-            self.message_user(request, f"{step.title.rstrip('…')}: done for {done} {noun}.", messages.SUCCESS)
+        if results:
+            self.message_user(request, self.bulk_done_message(step, results), messages.SUCCESS)
         return None
+
+    def bulk_done_message(self, step: Step, results: list) -> str:
+        """The success message of a bulk step that ran on `results` (each its step's return value)."""
+        done = len(results)
+        noun = self.opts.verbose_name if done == 1 else self.opts.verbose_name_plural
+        return f"{step.title.rstrip('…')}: done for {done} {noun}."
