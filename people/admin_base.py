@@ -15,13 +15,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.http import Http404
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, XLSX
 from import_export.resources import modelresource_factory
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
 from people.resources import TenantResource
+from people.resources.formats import SafeCSV, SafeXLSX
 from people.tenancy import current_tenant, is_tenant_owned
 
 audit_log = logging.getLogger("audit")
@@ -47,7 +47,7 @@ def related_only(filter_class):
 class TenantOwnedAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
     import_form_class = ImportForm
     export_form_class = ExportForm
-    formats = [CSV, XLSX]
+    formats = [SafeCSV, SafeXLSX]  # exports never carry a formula (people/resources/formats.py)
     list_per_page = 50
     # Large tables set show_full_result_count = False and unfold's InfinitePaginator.
 

@@ -2,13 +2,14 @@
 
 from people.resources.base import NEVER_IMPORTED, TenantResource
 from people.resources.hr import DepartmentResource, EmployeeResource, HolidayResource, OpeningBalanceResource
-from people.resources.members import MembershipResource, UserByEmailWidget
+from people.resources.members import MemberByEmailWidget, MembershipResource, UserByEmailWidget
 
 __all__ = [
     "NEVER_IMPORTED",
     "DepartmentResource",
     "EmployeeResource",
     "HolidayResource",
+    "MemberByEmailWidget",
     "MembershipResource",
     "OpeningBalanceResource",
     "TenantResource",

@@ -1,6 +1,7 @@
 """The project's one import/export resource base class: tenant from the user, never from the file."""
 
 from contextlib import contextmanager
+from copy import copy
 
 from import_export import resources
 
@@ -25,9 +26,20 @@ class TenantResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
 
-    def __init__(self, *, tenant=None, **kwargs):
+    #: Rows between two calls of `on_progress(processed, total)` during an import.
+    PROGRESS_EVERY = 1000
+
+    def __init__(self, *, tenant=None, large_file=False, **kwargs):
         super().__init__(**kwargs)
         self.tenant = tenant or current_tenant()
+        # A large file (imported in the background) keeps no per-row diff: nobody previews 100,000
+        # diffs, and each costs a copy of the row's instance.
+        self.large_file = large_file
+        self._meta = copy(self._meta)  # per import: subclasses and large files adjust options
+        if large_file:
+            self._meta.skip_diff = True
+            self._meta.skip_html_diff = True
+        self.on_progress = None  # set by whoever runs the import, e.g. the background import task
         self.fields.pop("tenant", None)
         for name in NEVER_IMPORTED:
             if name in self.fields:
@@ -48,6 +60,17 @@ class TenantResource(resources.ModelResource):
         kwargs.setdefault("rollback_on_validation_errors", True)
         with self._inside_tenant():
             return super().import_data(dataset, **kwargs)
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self._total_rows = len(dataset)
+        self.acting_user = kwargs.get("user")  # the admin passes the importing user
+
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        number = kwargs.get("row_number") or 0
+        if self.on_progress is not None and (number % self.PROGRESS_EVERY == 0 or number == self._total_rows):
+            self.on_progress(number, self._total_rows)
 
     def export(self, queryset=None, **kwargs):
         with self._inside_tenant():

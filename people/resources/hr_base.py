@@ -6,10 +6,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.utils import timezone
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import RowResult
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from people.reports import FORMULA_TRIGGERS
 from people.resources.base import TenantResource
 
 # --- HR imports (departments, employees, holidays, opening balances) -------------------------
@@ -33,12 +36,16 @@ LOOKUP_CHUNK = 500
 
 
 def as_text(value) -> str:
-    """A cell as trimmed text; an XLSX number cell 1001.0 reads as "1001"."""
+    """A cell as trimmed text; an XLSX number cell 1001.0 reads as "1001", and the quote our CSV
+    exports put before text that starts like a formula ("'+49 30...") is dropped."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    text = str(value).strip()
+    if text[:1] == "'" and text[1:2] and text[1] in FORMULA_TRIGGERS:
+        return text[1:]
+    return text
 
 
 def chunked(values, size=LOOKUP_CHUNK):
@@ -59,9 +66,20 @@ class TextWidget(widgets.CharWidget):
         return as_text(value)
 
 
+def lower_text(value) -> str:
+    return as_text(value).lower()
+
+
 class EmailWidget(TextWidget):
+    normalise = staticmethod(lower_text)  # two spellings of one e-mail are one key
+
     def clean(self, value, row=None, **kwargs):
-        return as_text(value).lower()
+        return lower_text(value)
+
+
+def key_text(widget, value) -> str:
+    """A cell as the key it stands for (an e-mail's case does not matter)."""
+    return getattr(widget, "normalise", as_text)(value)
 
 
 class IsoDateWidget(widgets.DateWidget):
@@ -83,6 +101,96 @@ class IsoDateWidget(widgets.DateWidget):
             return datetime.strptime(text, "%Y-%m-%d").date()
         except ValueError:
             raise ValueError(f"{text!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-01-31).") from None
+
+
+class IsoDateTimeWidget(widgets.DateTimeWidget):
+    """A moment written YYYY-MM-DD HH:MM (seconds optional; a date alone means midnight), in the
+    project's time zone, or an XLSX date cell."""
+
+    FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, datetime):
+            moment = value
+        elif isinstance(value, date):
+            moment = datetime.combine(value, datetime.min.time())
+        else:
+            text = as_text(value)
+            if not text:
+                return None
+            for fmt in self.FORMATS:
+                try:
+                    moment = datetime.strptime(text, fmt)
+                    break
+                except ValueError:
+                    continue
+            else:
+                raise ValueError(f"{text!r} is not a date and time; write it as YYYY-MM-DD HH:MM.")
+        return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+class MoneyWidget(widgets.DecimalWidget):
+    """An amount: 52000, 52000.50 or 52000,50 (no thousands separators)."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = as_text(value)
+        if not text:
+            return None
+        try:
+            amount = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite():
+            raise ValueError(f"{text!r} is not an amount (e.g. 52000 or 52000.50).")
+        return amount
+
+
+class CountWidget(widgets.IntegerWidget):
+    """A whole number of at least 0."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = as_text(value)
+        if not text:
+            return None
+        if not text.isdigit():
+            raise ValueError(f"{text!r} is not a whole number (e.g. 3).")
+        return int(text)
+
+
+class YesNoWidget(widgets.BooleanWidget):
+    """yes/no, true/false or 1/0 in any case; an empty cell keeps the current value (pair with
+    saves_null_values=False)."""
+
+    YES, NO = {"yes", "y", "true", "1"}, {"no", "n", "false", "0"}
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, bool):
+            return value
+        text = as_text(value).lower()
+        if not text:
+            return None
+        if text in self.YES:
+            return True
+        if text in self.NO:
+            return False
+        raise ValueError(f"{as_text(value)!r} is not yes or no.")
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else ("yes" if value else "no")
+
+
+class TextListWidget(widgets.Widget):
+    """A list of words (skills, tags) as one cell: "python, django, sql"."""
+
+    def clean(self, value, row=None, **kwargs):
+        seen = {}
+        for item in as_text(value).replace(";", ",").split(","):
+            if item.strip():
+                seen.setdefault(item.strip().lower(), item.strip())
+        return list(seen.values())
+
+    def render(self, value, obj=None, **kwargs):
+        return ", ".join(value or [])
 
 
 class DaysWidget(widgets.DecimalWidget):
@@ -108,15 +216,19 @@ class ChoiceWidget(TextWidget):
     def __init__(self, choices):
         super().__init__()
         self.choices = choices
+        self._by_spelling = None  # built on first use: labels are translated in the active language
 
     def clean(self, value, row=None, **kwargs):
         text = as_text(value)
         if not text:
             return None
-        for choice in self.choices:
-            if text.lower() in (choice.value.lower(), str(choice.label).lower()):
-                return choice.value
-        raise ValueError(f"{text!r} is not one of: {', '.join(self.choices.values)}.")
+        if self._by_spelling is None:
+            self._by_spelling = {str(c.label).lower(): c.value for c in self.choices}
+            self._by_spelling.update({c.value.lower(): c.value for c in self.choices})
+        choice = self._by_spelling.get(text.lower())
+        if choice is None:
+            raise ValueError(f"{text!r} is not one of: {', '.join(self.choices.values)}.")
+        return choice
 
 
 class KeyedLookupWidget(widgets.ForeignKeyWidget):
@@ -127,10 +239,11 @@ class KeyedLookupWidget(widgets.ForeignKeyWidget):
     file's column before the first row; without it, each value costs one query.
     """
 
-    def __init__(self, model, field, *, missing, required=False):
+    def __init__(self, model, field, *, missing, required=False, normalise=as_text):
         super().__init__(model, field=field)
         self.missing = missing  # message for an unknown key, with {key}
         self.required = required
+        self.normalise = normalise  # cell -> key as stored (e.g. lower_text for e-mails)
         self.file_rows = {}  # key -> row of this file that creates it (self references only)
         self._cache = None
 
@@ -139,7 +252,7 @@ class KeyedLookupWidget(widgets.ForeignKeyWidget):
 
     def prime(self, values) -> None:
         self._cache = {}
-        keys = sorted({as_text(value) for value in values} - {""})
+        keys = sorted({self.normalise(value) for value in values} - {""})
         for chunk in chunked(keys):
             for obj in self.get_queryset(None, None).filter(**{f"{self.field}__in": chunk}):
                 self.remember(obj)
@@ -154,7 +267,7 @@ class KeyedLookupWidget(widgets.ForeignKeyWidget):
         return self.get_queryset(key, None).filter(**{self.field: key}).first()
 
     def clean(self, value, row=None, **kwargs):
-        key = as_text(value)
+        key = self.normalise(value)
         if not key:
             if self.required:
                 raise ValueError("a value is required.")
@@ -223,14 +336,73 @@ class _TrackedDiff(resources.Diff):
 
 
 class HRResource(TenantResource):
-    """Base of the HR resources: see the comment at the top of this section."""
+    """Base of the keyed imports (HR's, recruiting's...): see the comment at the top of this section."""
 
     #: Name of the field that points at another row of the same model ("parent", "manager"). Its
     #: values are keys of the resource's (single) import id field and may name a later row.
     self_reference: str | None = None
 
+    #: Write new and changed rows in batches of `Meta.batch_size`, with their history
+    #: (`bulk_create_with_history` / `bulk_update_with_history`), instead of one INSERT or UPDATE
+    #: plus one history INSERT per row. Every row is still validated first, and the whole file
+    #: still runs in one transaction that rolls back on any bad row. Not for resources with a
+    #: `self_reference` (a later row's link needs the earlier row's id), nor for models whose
+    #: save() does more than the resource's `before_save_instance()` repeats.
+    bulk_writes = False
+
     class Meta(TenantResource.Meta):
         instance_loader_class = KeyedInstanceLoader
+        batch_size = 1000
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.bulk_writes:
+            assert self.self_reference is None, "bulk writes cannot link rows to later rows"
+            self._meta.use_bulk = True
+
+    # --- bulk writes (bulk_writes = True) ----------------------------------------------------------
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        if self._meta.use_bulk and instance.pk is not None:
+            instance.updated_at = timezone.now()  # bulk_update skips auto_now
+
+    def get_bulk_update_fields(self):
+        model_fields = {f.name for f in self._meta.model._meta.concrete_fields}
+        names = {f.attribute for f in self.get_import_fields() if f.attribute in model_fields}
+        names -= set(self.get_import_id_fields()) | {"id", "tenant"}
+        return sorted(names | set(self.extra_bulk_update_fields) | {"updated_at"})
+
+    #: Model fields the resource sets itself (not from a column) that a bulk update must write.
+    extra_bulk_update_fields: tuple[str, ...] = ()
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        if self.create_instances and (using_transactions or not dry_run):
+            try:
+                bulk_create_with_history(
+                    self.create_instances,
+                    self._meta.model,
+                    batch_size=batch_size,
+                    default_user=self.acting_user,
+                )
+            except Exception as exc:  # reported as the file's error: the transaction rolls back
+                self.handle_import_error(result, exc, raise_errors)
+            finally:
+                self.create_instances.clear()
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        if self.update_instances and (using_transactions or not dry_run):
+            try:
+                bulk_update_with_history(
+                    self.update_instances,
+                    self._meta.model,
+                    self.get_bulk_update_fields(),
+                    batch_size=batch_size,
+                    default_user=self.acting_user,
+                )
+            except Exception as exc:
+                self.handle_import_error(result, exc, raise_errors)
+            finally:
+                self.update_instances.clear()
 
     @classmethod
     def get_diff_class(cls):
@@ -252,10 +424,10 @@ class HRResource(TenantResource):
         self._duplicate_of = {}  # row number -> earlier row with the same key
         self._last_diff = None
         headers = set(dataset.headers or ())
-        id_columns = [self.fields[name].column_name for name in self.get_import_id_fields()]
-        if all(c in headers for c in id_columns):
+        id_fields = [self.fields[name] for name in self.get_import_id_fields()]
+        if all(f.column_name in headers for f in id_fields):
             for number, row in enumerate(dataset.dict, 1):
-                key = tuple(as_text(row[c]) for c in id_columns)
+                key = tuple(key_text(f.widget, row[f.column_name]) for f in id_fields)
                 if not all(key):
                     continue  # no key: a new row (e.g. an employee whose number is generated)
                 first = self._first_row_of.setdefault(key, number)
@@ -288,13 +460,15 @@ class HRResource(TenantResource):
 
     def after_init_instance(self, instance, new, row, **kwargs):
         super().after_init_instance(instance, new, row, **kwargs)
-        self._instances[kwargs.get("row_number")] = instance
+        if self.self_reference:  # kept to link rows to later rows in after_import()
+            self._instances[kwargs.get("row_number")] = instance
 
     def after_import_row(self, row, row_result, **kwargs):
         super().after_import_row(row, row_result, **kwargs)
-        number = kwargs.get("row_number")
-        self._row_results[number], self._row_values[number] = row_result, row
-        self._diffs[number] = self._last_diff
+        if self.self_reference:
+            number = kwargs.get("row_number")
+            self._row_results[number], self._row_values[number] = row_result, row
+            self._diffs[number] = self._last_diff
 
     # --- rows ---------------------------------------------------------------------------------
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):

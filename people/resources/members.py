@@ -8,7 +8,9 @@ from people.models import (
     User,
 )
 from people.resources.base import TenantResource
+from people.resources.hr_base import KeyedLookupWidget, lower_text
 from people.services import ensure_role_change_allowed
+from people.tenancy import current_tenant
 
 
 class UserByEmailWidget(widgets.ForeignKeyWidget):
@@ -27,6 +29,23 @@ class UserByEmailWidget(widgets.ForeignKeyWidget):
             raise ValueError(
                 f"Column email: no account with e-mail {email}; invite them from the Members page first."
             ) from exc
+
+
+class MemberByEmailWidget(KeyedLookupWidget):
+    """A staff member of the active tenant by e-mail: accounts are global, so only the tenant's
+    members are ever found (another tenant's staff read as unknown)."""
+
+    def __init__(self, *, required=False):
+        super().__init__(
+            User,
+            "email",
+            missing="no member of this company has the e-mail {key!r}; invite them first.",
+            required=required,
+            normalise=lower_text,
+        )
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return User.objects.filter(memberships__tenant=current_tenant()).distinct()
 
 
 class MembershipResource(TenantResource):

@@ -16,6 +16,7 @@ from people.admin_base import TenantOwnedAdmin
 from people.admin_workflow import Step, StepForm, WorkflowActionsMixin, add_service_error
 from recruiting.admin.timeline import candidate_timeline
 from recruiting.models import Candidate
+from recruiting.resources import CandidateResource
 from recruiting.services import candidates as candidate_services
 from recruiting.services.errors import RecruitingError
 
@@ -89,6 +90,7 @@ MERGE = Step(
 
 @admin.register(Candidate)
 class CandidateAdmin(WorkflowActionsMixin, TenantOwnedAdmin):
+    resource_classes = [CandidateResource]
     list_display = [
         "full_name",
         "email",

@@ -12,6 +12,7 @@ from unfold.decorators import action, display
 
 from people.admin_base import TenantOwnedAdmin
 from recruiting.models import ApplicationStatus, JobPosting, JobStatus
+from recruiting.resources import JobPostingResource
 from recruiting.services import jobs as job_services
 from recruiting.services.errors import RecruitingError
 
@@ -37,6 +38,7 @@ JOB_STATUS_COLOURS = {
 
 @admin.register(JobPosting)
 class JobPostingAdmin(TenantOwnedAdmin):
+    resource_classes = [JobPostingResource]
     list_display = [
         "reference_code",
         "title",

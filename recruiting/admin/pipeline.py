@@ -41,6 +41,7 @@ from recruiting.models import (
     Offer,
     Source,
 )
+from recruiting.resources import ApplicationResource
 from recruiting.services import checks, hiring, interviews, offers, pipeline
 
 STUCK_AFTER = timedelta(days=7)
@@ -310,6 +311,12 @@ class DayRangeFilter(RangeDateFilter):
 
 @admin.register(Application)
 class ApplicationAdmin(WorkflowOnlyAdmin):
+    resource_classes = [ApplicationResource]
+
+    def has_import_permission(self, request):
+        # Imports go through ApplicationResource, which applies the pipeline's rules.
+        return TenantOwnedAdmin.has_import_permission(self, request)
+
     list_display = ["candidate", "job", "status", "source", "applied_at", "status_changed_at"]
     list_filter = [
         ("job", AutocompleteSelectFilter),

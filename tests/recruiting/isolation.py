@@ -1,5 +1,7 @@
 """Isolation factories of the recruiting admins (see tests/isolation.py)."""
 
+import itertools
+
 from recruiting.models import Application, BackgroundCheck, Candidate, Interview, JobPosting, Offer
 from tests.isolation import isolation_factory
 from tests.recruiting.factories import (
@@ -11,10 +13,13 @@ from tests.recruiting.factories import (
     OfferFactory,
 )
 
+_job_codes = itertools.count(1)
+
 
 @isolation_factory(JobPosting, search_term=lambda job: job.reference_code)
 def job_for_isolation():
-    return JobPostingFactory()
+    # Codes are per tenant (both tenants' first job would be JOB-0001): make the two tell apart.
+    return JobPostingFactory(reference_code=f"ISO-{next(_job_codes):05d}")
 
 
 @isolation_factory(Candidate, search_term=lambda candidate: candidate.email)
