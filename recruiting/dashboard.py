@@ -4,7 +4,9 @@ For users who may view applications (recruiters, hiring managers, HR, ops, viewe
 - four KPI cards (open jobs, new applications this week, interviews today, offers pending) from
   one query: four scalar sub-selects on a one-row select of the tenant;
 - a pipeline funnel bar chart (open applications per stage in pipeline order, plus hired this
-  year) from one conditional-aggregate query;
+  year) from one conditional-aggregate query. It is a snapshot of where applications are now,
+  not a conversion funnel: each open application is in exactly one bar, so no bar is a share of
+  another (the cumulative funnel with conversions is the funnel report, `recruiting.reports`);
 - an applications-per-week line chart (last 12 weeks) from one grouped query (TruncWeek).
 Three queries in all, whatever the number of jobs or applications. "Today", "this year" and the
 weeks are the tenant's (its time zone), not the server's.

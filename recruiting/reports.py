@@ -31,6 +31,7 @@ from recruiting.models import (
     OfferStatus,
     Source,
 )
+from recruiting.selectors import funnel_reached
 
 __all__ = [
     "FUNNEL_STAGES",
@@ -94,19 +95,15 @@ def _funnel_figures(received: int, reached: list[int]) -> list:
 
 def build_funnel_report(*, since: date, until: date) -> Report:
     """Per job (with applications received in the period): the applications, and for each stage
-    after Pending review how many of them reached it (a status change to it, or there now) with
-    the conversion from the previous column; then a totals row. One grouped query.
+    after Pending review how many of them reached it or a later stage, with the conversion from
+    the previous column; then a totals row. One grouped query.
 
-    A stage an application skipped (Pending review straight to Technical assessment) is not
-    counted as reached, so a conversion can exceed 100 %.
+    Counts are cumulative (`recruiting.selectors.funnel_reached`): an application that skipped a
+    stage (Pending review straight to Technical assessment) counts for it too, and a rejected or
+    withdrawn one counts up to the furthest stage it reached, so no conversion exceeds 100 %.
     """
     start, end = _period(since, until)
-    reached = {
-        f"stage_{index}": Count(
-            "pk", distinct=True, filter=Q(status=stage) | Q(status_changes__to_status=stage)
-        )
-        for index, stage in enumerate(FUNNEL_STAGES)
-    }
+    reached = funnel_reached(FUNNEL_STAGES)
     rows = (
         Application.objects.filter(applied_at__gte=start, applied_at__lt=end)
         .order_by()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from recruiting.models import Application
@@ -40,3 +41,23 @@ def time_in_status(application_ids: Iterable[int]) -> dict[int, dict[str, int]]:
         if change_id is not None and from_status:
             spent[from_status] += seconds
     return {app_id: dict(spent) for app_id, spent in result.items()}
+
+
+def funnel_reached(stages: Sequence[str]) -> dict[str, Count]:
+    """Aggregates for an `Application` query (grouped or not): `stage_<i>` counts the applications
+    that reached `stages[i]` or any later stage of `stages` (ordered), cumulatively.
+
+    An application reached a stage when it is there now or a status change took it there; one
+    that skipped a stage (Pending review straight to Technical assessment) still counts for the
+    skipped one, since it got further, and a rejected or withdrawn application counts for every
+    stage up to the furthest it reached. So each stage's count is at most the previous one's.
+    All the counts come from the one query they are added to (a join to the status changes).
+    """
+    return {
+        f"stage_{index}": Count(
+            "pk",
+            distinct=True,
+            filter=Q(status__in=stages[index:]) | Q(status_changes__to_status__in=stages[index:]),
+        )
+        for index in range(len(stages))
+    }

@@ -5,6 +5,7 @@ folds a duplicate into another record, and the change page shows the candidate's
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
@@ -20,8 +21,8 @@ from recruiting.resources import CandidateResource
 from recruiting.services import candidates as candidate_services
 from recruiting.services.errors import RecruitingError
 
-# Links the services do not set: a recruiter may correct the duplicate flag by hand.
-LINK_FIELDS = ("possible_duplicate_of",)
+# A recruiter may correct the duplicate flag by hand (through `set_duplicate_flag`).
+DUPLICATE_FLAG = "possible_duplicate_of"
 
 
 class CandidateServiceForm(forms.ModelForm):
@@ -44,14 +45,22 @@ class CandidateServiceForm(forms.ModelForm):
             if name in candidate_services.CANDIDATE_FIELDS
             and not (adding and name == "cv" and not self.cleaned_data[name])
         }
+        instance = self.instance
         try:
-            if adding:
-                self.instance = candidate_services.create_candidate(by=self.by, **fields)
-            elif fields:
-                self.instance = candidate_services.update_candidate(
-                    candidate_id=self.instance.pk, by=self.by, **fields
-                )
+            with transaction.atomic():  # a refused flag correction undoes the other changes too
+                if adding:
+                    self.instance = candidate_services.create_candidate(by=self.by, **fields)
+                elif fields:
+                    self.instance = candidate_services.update_candidate(
+                        candidate_id=self.instance.pk, by=self.by, **fields
+                    )
+                if DUPLICATE_FLAG in self.changed_data:
+                    flag = self.cleaned_data[DUPLICATE_FLAG]
+                    self.instance = candidate_services.set_duplicate_flag(
+                        candidate_id=self.instance.pk, duplicate_of_id=flag and flag.pk, by=self.by
+                    )
         except RecruitingError as exc:
+            self.instance = instance  # nothing was written
             add_service_error(self, exc)
 
     def _value(self, name):
@@ -149,14 +158,12 @@ class CandidateAdmin(WorkflowActionsMixin, TenantOwnedAdmin):
         return type(form.__name__, (form,), {"by": request.user})
 
     def save_model(self, request, obj, form, change):
-        # The form's service call has written the candidate; only a hand-corrected link is left.
-        changed_links = [name for name in LINK_FIELDS if name in form.changed_data]
-        if changed_links:
-            for name in changed_links:
-                setattr(obj, name, form.cleaned_data[name])
-            obj._history_user = request.user
-            obj.save(update_fields=[*changed_links, "updated_at"])
-        elif obj.possible_duplicate_of_id and (not change or "phone" in form.changed_data):
+        # The form's service calls have written the candidate, a hand-corrected flag included.
+        if (
+            DUPLICATE_FLAG not in form.changed_data
+            and obj.possible_duplicate_of_id
+            and (not change or "phone" in form.changed_data)
+        ):
             duplicate = obj.possible_duplicate_of
             url = reverse("admin:recruiting_candidate_change", args=[duplicate.pk])
             self.message_user(

@@ -1,9 +1,11 @@
 """A candidate's timeline: everything that happened to them, in date order, for the candidate page.
 
 Built from five queries whatever the history's size: one per kind of record (applications, status
-changes, interviews, offers, checks), each with its job joined. Moments a record does not stamp
-(an interview completed or cancelled, an offer expired, a check cancelled) use its `updated_at`:
-the last write of a finished record is the one that finished it.
+changes, interviews, offers, checks), each with its job joined. A finished record shows the moment
+its service stamped (an interview's `completed_at`, `cancelled_at` or `no_show_at`; an offer's
+`responded_at`, `withdrawn_at` or `expired_at`; a check's `completed_at` or `cancelled_at`). Rows
+finished before those stamps existed have them empty and fall back to `updated_at`: the last write
+of a finished record is the one that finished it.
 """
 
 from dataclasses import dataclass
@@ -21,7 +23,31 @@ from recruiting.models import (
 )
 from recruiting.services.pipeline import status_label
 
-FINISHED_INTERVIEW = {InterviewStatus.COMPLETED, InterviewStatus.CANCELLED, InterviewStatus.NO_SHOW}
+# The field stamping each final status (empty on rows finished before the field existed).
+INTERVIEW_FINISHED_AT = {
+    InterviewStatus.COMPLETED: "completed_at",
+    InterviewStatus.CANCELLED: "cancelled_at",
+    InterviewStatus.NO_SHOW: "no_show_at",
+}
+OFFER_CLOSED_AT = {
+    OfferStatus.ACCEPTED: "responded_at",
+    OfferStatus.DECLINED: "responded_at",
+    OfferStatus.WITHDRAWN: "withdrawn_at",
+    OfferStatus.EXPIRED: "expired_at",
+}
+CHECK_FINISHED_AT = {
+    CheckStatus.CLEAR: "completed_at",
+    CheckStatus.CONSIDER: "completed_at",
+    CheckStatus.CANCELLED: "cancelled_at",
+}
+
+
+def _finished_at(record, fields: dict[str, str]) -> datetime | None:
+    """When `record` reached its final status: the stamped moment, else `updated_at` (rows
+    finished before the stamp existed); None while it is not finished."""
+    if record.status not in fields:
+        return None
+    return getattr(record, fields[record.status]) or record.updated_at
 
 
 @dataclass(frozen=True)
@@ -76,10 +102,11 @@ def candidate_timeline(candidate) -> list[Event]:
                 f"{kind} interview scheduled for {interview.scheduled_start:%Y-%m-%d %H:%M}",
             )
         )
-        if interview.status in FINISHED_INTERVIEW:
+        finished_at = _finished_at(interview, INTERVIEW_FINISHED_AT)
+        if finished_at is not None:
             events.append(
                 Event(
-                    interview.updated_at,
+                    finished_at,
                     "interview",
                     job,
                     f"{kind} interview: {interview.get_status_display().lower()}",
@@ -91,33 +118,21 @@ def candidate_timeline(candidate) -> list[Event]:
         events.append(Event(offer.created_at, "offer", job, f"Offer drafted ({money})"))
         if offer.sent_at:
             events.append(Event(offer.sent_at, "offer", job, f"Offer sent ({money})"))
-        if offer.responded_at:
-            events.append(
-                Event(offer.responded_at, "offer", job, f"Offer {offer.get_status_display().lower()}")
-            )
-        elif offer.status == OfferStatus.EXPIRED:
-            events.append(Event(offer.updated_at, "offer", job, "Offer expired"))
+        closed_at = _finished_at(offer, OFFER_CLOSED_AT)
+        if closed_at is not None:
+            events.append(Event(closed_at, "offer", job, f"Offer {offer.get_status_display().lower()}"))
 
     for check in BackgroundCheck.objects.filter(**of_candidate).select_related("application__job"):
         job = check.application.job.title
         events.append(Event(check.requested_at, "check", job, f"{check.provider} background check requested"))
-        if check.completed_at:
+        finished_at = _finished_at(check, CHECK_FINISHED_AT)
+        if finished_at is not None:
             events.append(
                 Event(
-                    check.completed_at,
+                    finished_at,
                     "check",
                     job,
                     f"{check.provider} background check {check.get_status_display().lower()}",
-                    check.result,
-                )
-            )
-        elif check.status == CheckStatus.CANCELLED:
-            events.append(
-                Event(
-                    check.updated_at,
-                    "check",
-                    job,
-                    f"{check.provider} background check cancelled",
                     check.result,
                 )
             )

@@ -80,6 +80,11 @@ class Interview(TenantOwned):
     scheduled_end = models.DateTimeField()
     location = models.CharField(max_length=200, blank=True)
     meeting_link = models.URLField(blank=True)
+    # When the interview reached its final status (set by the services; empty on rows finished
+    # before these fields existed, whose moment the timeline reads from `updated_at`).
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    no_show_at = models.DateTimeField(_("marked no-show at"), null=True, blank=True)
     interviewers = models.ManyToManyField(User, through="InterviewParticipant", related_name="interviews")
 
     class Meta:
@@ -143,7 +148,11 @@ class Offer(TenantOwned):
     start_date = models.DateField()
     expires_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The candidate's answer (accepted or declined); the company's withdrawal and the expiry are
+    # not answers and have their own moments.
     responded_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -162,7 +171,8 @@ class BackgroundCheck(TenantOwned):
     )
     result = models.TextField(blank=True)
     requested_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)  # clear or needs review
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]

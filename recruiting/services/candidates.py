@@ -4,7 +4,8 @@ Duplicates are matched within the active tenant on the e-mail (case-insensitive)
 normalised phone number (`normalize_phone`, so "+49 30 1234567" and "0049301234567" match):
 - the same e-mail is refused: it is the same person (the database also enforces it per tenant);
 - the same phone is only flagged (`possible_duplicate_of`): families and offices share numbers,
-  so a recruiter decides and merges.
+  so a recruiter decides and merges, or corrects the flag (`set_duplicate_flag`,
+  `clear_duplicate_flag`); a corrected flag stays until the phone changes again.
 
 Merging moves the merged candidate's applications (with their interviews, offers and checks) to
 the kept one, fills the kept one's empty fields (phone, location, current title and company,
@@ -153,6 +154,56 @@ def update_candidate(*, candidate_id: int, by: User | None = None, **fields) -> 
     if "phone" in fields:
         _flag_phone_duplicate(candidate)
     return _save(candidate, by=by)
+
+
+@transaction.atomic
+def set_duplicate_flag(
+    *, candidate_id: int, duplicate_of_id: int | None, by: User | None = None
+) -> Candidate:
+    """Correct the "possible duplicate of" flag by hand: clear a wrong one (`duplicate_of_id=None`)
+    or point it at the record this candidate duplicates. The history row says what was done.
+
+    Refused: an anonymised candidate; a flag pointing at the candidate itself, at a candidate
+    that does not exist in this company or was anonymised, or back at a candidate already
+    flagged as a duplicate of this one (no loops). Setting the flag it already has writes nothing.
+    """
+    candidate = Candidate.objects.select_for_update().get(pk=candidate_id)
+    if candidate.anonymized_at is not None:
+        raise RecruitingError(
+            f"Candidate #{candidate.pk} was anonymised on {candidate.anonymized_at:%Y-%m-%d}; "
+            "their data cannot be edited."
+        )
+    if candidate.possible_duplicate_of_id == duplicate_of_id:
+        return candidate
+    field = "possible_duplicate_of"
+    if duplicate_of_id is None:
+        reason = f"duplicate flag cleared (was candidate {candidate.possible_duplicate_of_id})"
+        candidate.possible_duplicate_of = None
+    else:
+        if duplicate_of_id == candidate.pk:
+            raise RecruitingError({field: "A candidate cannot be a duplicate of themselves."})
+        other = Candidate.objects.filter(pk=duplicate_of_id).first()
+        if other is None:
+            raise RecruitingError({field: f"Candidate #{duplicate_of_id} does not exist (any more)."})
+        if other.anonymized_at is not None:
+            raise RecruitingError(
+                {field: f"Candidate #{other.pk} was anonymised; nobody can be flagged as their duplicate."}
+            )
+        if other.possible_duplicate_of_id == candidate.pk:
+            raise RecruitingError(
+                {
+                    field: f"{other.full_name} (#{other.pk}) is already flagged as a possible duplicate of "
+                    f"{candidate.full_name}; clear that flag first or merge the two records."
+                }
+            )
+        reason = f"flagged as possible duplicate of candidate {other.pk}"
+        candidate.possible_duplicate_of = other
+    return _save(candidate, by=by, reason=reason, update_fields=[field, "updated_at"])
+
+
+def clear_duplicate_flag(*, candidate_id: int, by: User | None = None) -> Candidate:
+    """Clear a wrong "possible duplicate of" flag (see `set_duplicate_flag`)."""
+    return set_duplicate_flag(candidate_id=candidate_id, duplicate_of_id=None, by=by)
 
 
 def _ensure_mergeable(keep: Candidate, merge: Candidate) -> None:

@@ -8,6 +8,8 @@ States of a check:
 - completed: needs review (`completed_consider`) — a document was rejected;
 - cancelled.
 A completed or cancelled check never changes again; a new check can be requested instead.
+`completed_at` stamps when it completed (clear or needs review), `cancelled_at` when it was
+cancelled.
 """
 
 from __future__ import annotations
@@ -147,10 +149,11 @@ def reject_document(*, document_id: int, reason: str, by: User | None = None) ->
 
 @transaction.atomic
 def cancel_check(*, check_id: int, by: User | None = None, reason: str = "") -> BackgroundCheck:
-    """Cancel a check that has not finished. The application stays where it is."""
+    """Cancel a check that has not finished (stamping `cancelled_at`). The application stays
+    where it is."""
     check = _locked_check(check_id)
     _ensure_active(check, "be cancelled")
-    check.status = C.CANCELLED
+    check.status, check.cancelled_at = C.CANCELLED, timezone.now()
     check.result = reason.strip() or "Cancelled."
-    check.save(update_fields=["status", "result", "updated_at"])
+    check.save(update_fields=["status", "cancelled_at", "result", "updated_at"])
     return check

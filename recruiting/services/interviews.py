@@ -39,6 +39,8 @@ INTERVIEW_TRANSITIONS: dict[str, frozenset[str]] = {
     I.CANCELLED: frozenset(),
     I.NO_SHOW: frozenset(),
 }
+# The moment each final status is reached is stamped on the interview (for the timeline).
+FINISHED_AT = {I.COMPLETED: "completed_at", I.CANCELLED: "cancelled_at", I.NO_SHOW: "no_show_at"}
 SCORE_RANGE = range(1, 6)
 
 
@@ -123,9 +125,13 @@ def _move(interview: Interview, to_status: str, *, reason: str = "") -> Intervie
             f"{I(to_status).label.lower()}. Allowed next: {_labels(INTERVIEW_TRANSITIONS[interview.status])}."
         )
     interview.status = to_status
+    fields = ["status", "updated_at"]
+    if to_status in FINISHED_AT:
+        setattr(interview, FINISHED_AT[to_status], timezone.now())
+        fields.append(FINISHED_AT[to_status])
     if reason:
         interview._change_reason = reason[:100]  # kept in the history row
-    interview.save(update_fields=["status", "updated_at"])
+    interview.save(update_fields=fields)
     return interview
 
 

@@ -1,5 +1,8 @@
 """Offers: draft → sent → accepted / declined / withdrawn / expired.
 
+Each step stamps its moment: `sent_at`, `responded_at` (the candidate accepted or declined),
+`withdrawn_at` (the company withdrew) and `expired_at` (the schedule expired it unanswered).
+
 An application has at most one open (draft or sent) offer. Sending moves the application to the
 Offer stage; declining or withdrawing leaves it where it is (a new offer can be drafted).
 `expire_overdue_offers()` runs hourly in every tenant (recruiting/schedules.py) and is idempotent.
@@ -181,9 +184,9 @@ def decline_offer(*, offer_id: int, by: User | None = None) -> Offer:
 
 @transaction.atomic
 def withdraw_offer(*, offer_id: int, by: User | None = None) -> Offer:
-    """The company withdraws a draft or sent offer; the application stays where it is."""
-    offer = _locked_offer(offer_id)
-    return _move(offer, O.WITHDRAWN, responded_at=timezone.now() if offer.status == O.SENT else None)
+    """The company withdraws a draft or sent offer; the application stays where it is.
+    `withdrawn_at` records when (`responded_at` stays empty: the candidate did not answer)."""
+    return _move(_locked_offer(offer_id), O.WITHDRAWN, withdrawn_at=timezone.now())
 
 
 @transaction.atomic
@@ -197,8 +200,8 @@ def expire_overdue_offers() -> int:
     overdue = Offer.objects.select_for_update(skip_locked=True).filter(status=O.SENT, expires_at__lte=now)
     count = 0
     for offer in overdue.order_by("pk"):
-        offer.status = O.EXPIRED
+        offer.status, offer.expired_at = O.EXPIRED, now
         offer._change_reason = "Expired unanswered"
-        offer.save(update_fields=["status", "updated_at"])
+        offer.save(update_fields=["status", "expired_at", "updated_at"])
         count += 1
     return count

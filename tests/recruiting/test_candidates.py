@@ -5,13 +5,16 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from people.tenancy import tenant_context
 from recruiting.models import Application, ApplicationStatus, Candidate
 from recruiting.services.candidates import (
+    clear_duplicate_flag,
     create_candidate,
     find_duplicates,
     merge_candidates,
+    set_duplicate_flag,
     update_candidate,
 )
 from recruiting.services.errors import RecruitingError
@@ -137,6 +140,71 @@ def test_a_candidate_flagged_against_another_is_not_flagged_back(in_tenant_a):
     second = new(phone="+49 30 1234567")
     assert second.possible_duplicate_of == first
     assert update_candidate(candidate_id=first.pk, phone="0049301234567").possible_duplicate_of is None
+
+
+# --- correcting the duplicate flag ---------------------------------------------------------
+def test_a_wrong_duplicate_flag_is_cleared_with_a_reason_and_stays_cleared(in_tenant_a, user_a):
+    first = CandidateFactory(phone="+49 30 1234567")
+    second = new(phone="+49 30 1234567")
+    assert second.possible_duplicate_of == first
+    cleared = clear_duplicate_flag(candidate_id=second.pk, by=user_a)
+    assert cleared.possible_duplicate_of is None
+    assert Candidate.objects.get(pk=second.pk).possible_duplicate_of is None
+    row = Candidate.history.filter(id=second.pk).first()
+    assert row.history_change_reason == f"duplicate flag cleared (was candidate {first.pk})"
+    assert row.history_user == user_a and row.possible_duplicate_of_id is None
+    # Editing other fields does not flag the same phone again; changing the phone does.
+    assert update_candidate(candidate_id=second.pk, location="Paris").possible_duplicate_of is None
+    assert update_candidate(candidate_id=second.pk, phone="0049 30 1234567").possible_duplicate_of == first
+
+
+def test_the_flag_can_point_at_another_candidate(in_tenant_a, user_a):
+    candidate, original = new(), CandidateFactory(first_name="Ada", last_name="King")
+    flagged = set_duplicate_flag(candidate_id=candidate.pk, duplicate_of_id=original.pk, by=user_a)
+    assert (
+        Candidate.objects.get(pk=candidate.pk).possible_duplicate_of
+        == original
+        == flagged.possible_duplicate_of
+    )
+    row = Candidate.history.filter(id=candidate.pk).first()
+    assert row.history_change_reason == f"flagged as possible duplicate of candidate {original.pk}"
+
+
+def test_setting_the_flag_it_already_has_writes_nothing(in_tenant_a):
+    candidate = new()
+    rows = Candidate.history.filter(id=candidate.pk).count()
+    clear_duplicate_flag(candidate_id=candidate.pk)
+    assert Candidate.history.filter(id=candidate.pk).count() == rows
+
+
+def test_refused_flag_corrections(in_tenant_a):
+    first = CandidateFactory(phone="+49 30 1234567")
+    second = new(phone="+49 30 1234567")
+    with pytest.raises(RecruitingError, match="cannot be a duplicate of themselves"):
+        set_duplicate_flag(candidate_id=second.pk, duplicate_of_id=second.pk)
+    with pytest.raises(
+        RecruitingError, match=rf"Ada Lovelace \(#{second.pk}\) is already flagged as a possible duplicate of"
+    ):
+        set_duplicate_flag(candidate_id=first.pk, duplicate_of_id=second.pk)
+    with pytest.raises(RecruitingError, match="#999999 does not exist"):
+        set_duplicate_flag(candidate_id=second.pk, duplicate_of_id=999999)
+    gone = CandidateFactory(anonymized_at=timezone.now())
+    with pytest.raises(RecruitingError, match=f"Candidate #{gone.pk} was anonymised; nobody"):
+        set_duplicate_flag(candidate_id=second.pk, duplicate_of_id=gone.pk)
+    with pytest.raises(RecruitingError, match=f"Candidate #{gone.pk} was anonymised on"):
+        set_duplicate_flag(candidate_id=gone.pk, duplicate_of_id=first.pk)
+    assert Candidate.objects.get(pk=second.pk).possible_duplicate_of == first
+    assert Candidate.objects.get(pk=first.pk).possible_duplicate_of is None
+
+
+def test_the_flag_cannot_point_at_another_tenants_candidate(tenant_a, tenant_b):
+    with tenant_context(tenant_b):
+        foreign = CandidateFactory()
+    with tenant_context(tenant_a):
+        candidate = new()
+        with pytest.raises(RecruitingError, match=f"#{foreign.pk} does not exist"):
+            set_duplicate_flag(candidate_id=candidate.pk, duplicate_of_id=foreign.pk)
+        assert Candidate.objects.get(pk=candidate.pk).possible_duplicate_of is None
 
 
 # --- merging --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Background checks: requesting, verifying and rejecting documents, completion, cancelling."""
 
 import pytest
+from django.utils import timezone
 
 from people.tenancy import TenantMismatch, tenant_context
 from recruiting.models import (
@@ -129,6 +130,34 @@ def test_a_completed_or_cancelled_check_never_changes(offer_application, in_tena
     assert (cancelled.status, cancelled.result) == (C.CANCELLED, "Cancelled.")
     with pytest.raises(TransitionNotAllowed, match="is cancelled"):
         cancel_check(check_id=cancelled.pk)
+
+
+def test_cancelling_stamps_cancelled_at(offer_application):
+    check = request(offer_application)
+    before = timezone.now()
+    cancelled = cancel_check(check_id=check.pk, reason="Candidate moved abroad")
+    stored = BackgroundCheck.objects.get(pk=check.pk)
+    assert before <= stored.cancelled_at <= timezone.now() and stored.completed_at is None
+    assert (cancelled.status, stored.result) == (C.CANCELLED, "Candidate moved abroad")
+    assert stored.history.first().cancelled_at == stored.cancelled_at
+
+
+def test_completing_stamps_completed_at_only(offer_application):
+    check = request(offer_application, types=["Passport"])
+    before = timezone.now()
+    verify_document(document_id=documents(check)["Passport"].pk)
+    stored = BackgroundCheck.objects.get(pk=check.pk)
+    assert before <= stored.completed_at <= timezone.now() and stored.cancelled_at is None
+
+
+def test_a_refused_cancel_stamps_nothing(offer_application):
+    check = request(offer_application, types=["Passport"])
+    reject_document(document_id=documents(check)["Passport"].pk, reason="Expired passport")
+    completed_at = BackgroundCheck.objects.get(pk=check.pk).completed_at
+    with pytest.raises(TransitionNotAllowed, match="a finished check cannot be cancelled"):
+        cancel_check(check_id=check.pk)
+    stored = BackgroundCheck.objects.get(pk=check.pk)
+    assert (stored.status, stored.cancelled_at, stored.completed_at) == (C.CONSIDER, None, completed_at)
 
 
 def test_another_tenants_checks_and_documents_are_invisible(tenant_a, tenant_b):

@@ -211,6 +211,54 @@ def test_complete_and_no_show_only_once_the_interview_started(team):
     assert absent.status == I.NO_SHOW
 
 
+# --- when it finished --------------------------------------------------------------------------
+def test_each_final_status_stamps_its_moment(team):
+    before = timezone.now()
+    done = complete_interview(interview_id=past_interview(team).pk)
+    cancelled = cancel_interview(interview_id=book(team).pk, reason="Position paused")
+    start = timezone.now() - 6 * HOUR
+    absent = mark_no_show(interview_id=book(team, start=start, end=start + HOUR).pk)
+    after = timezone.now()
+    stamps = {
+        interview.pk: (interview.completed_at, interview.cancelled_at, interview.no_show_at)
+        for interview in Interview.objects.filter(pk__in=[done.pk, cancelled.pk, absent.pk])
+    }
+    assert before <= stamps[done.pk][0] <= after and stamps[done.pk][1:] == (None, None)
+    assert stamps[cancelled.pk][0] is None and before <= stamps[cancelled.pk][1] <= after
+    assert stamps[cancelled.pk][2] is None
+    assert stamps[absent.pk][:2] == (None, None) and before <= stamps[absent.pk][2] <= after
+    # The history row of the finishing write carries the moment too.
+    assert done.history.first().completed_at == stamps[done.pk][0]
+
+
+def test_confirming_and_rescheduling_stamp_nothing(team):
+    interview = confirm_interview(interview_id=book(team).pk)
+    interview = reschedule_interview(interview_id=interview.pk, start=NINE + HOUR, end=NINE + 2 * HOUR)
+    interview.refresh_from_db()
+    assert (interview.completed_at, interview.cancelled_at, interview.no_show_at) == (None, None, None)
+
+
+def test_feedback_that_completes_an_ended_interview_stamps_completed_at(team):
+    interview = past_interview(team)
+    submit_feedback(
+        interview_id=interview.pk, interviewer=team.ivan, scores=SCORES, recommendation=Recommendation.YES
+    )
+    interview.refresh_from_db()
+    assert interview.status == I.COMPLETED and interview.completed_at is not None
+
+
+def test_a_refused_move_keeps_the_stamps(team):
+    done = complete_interview(interview_id=past_interview(team).pk)
+    future = book(team, start=NINE + 3 * HOUR)
+    with pytest.raises(TransitionNotAllowed, match="is completed; it cannot become cancelled"):
+        cancel_interview(interview_id=done.pk)
+    with pytest.raises(TransitionNotAllowed, match="once it has started"):
+        complete_interview(interview_id=future.pk)
+    done_now, future_now = Interview.objects.get(pk=done.pk), Interview.objects.get(pk=future.pk)
+    assert (done_now.completed_at, done_now.cancelled_at) == (done.completed_at, None)
+    assert (future_now.completed_at, future_now.status) == (None, I.SCHEDULED)
+
+
 def test_confirm_names_the_allowed_next_steps(team):
     interview = confirm_interview(interview_id=book(team).pk)
     with pytest.raises(

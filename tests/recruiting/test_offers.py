@@ -152,9 +152,57 @@ def test_a_draft_cannot_be_accepted_or_declined(final_application):
 @pytest.mark.parametrize(("answer", "status"), [(decline_offer, O.DECLINED), (withdraw_offer, O.WITHDRAWN)])
 def test_decline_and_withdraw_leave_the_application_where_it_is(final_application, answer, status):
     offer = answer(offer_id=sent(final_application).pk)
-    assert offer.status == status and offer.responded_at
+    assert offer.status == status
     assert Application.objects.get(pk=final_application.pk).status == S.OFFER
     assert draft(final_application).status == O.DRAFT  # a new offer can be made
+
+
+# --- when it closed ---------------------------------------------------------------------------
+def stamps(offer):
+    offer = Offer.objects.get(pk=offer.pk)
+    return {name: getattr(offer, name) for name in ("sent_at", "responded_at", "withdrawn_at", "expired_at")}
+
+
+@pytest.mark.parametrize(("answer", "status"), [(accept_offer, O.ACCEPTED), (decline_offer, O.DECLINED)])
+def test_the_candidate_s_answer_stamps_responded_at(final_application, answer, status):
+    before = timezone.now()
+    offer = answer(offer_id=sent(final_application).pk)
+    moments = stamps(offer)
+    assert offer.status == status and before <= moments["responded_at"] <= timezone.now()
+    assert (moments["withdrawn_at"], moments["expired_at"]) == (None, None)
+
+
+@pytest.mark.parametrize("send", [False, True])
+def test_withdrawing_stamps_withdrawn_at_not_an_answer(final_application, send):
+    offer = sent(final_application) if send else draft(final_application)
+    before = timezone.now()
+    moments = stamps(withdraw_offer(offer_id=offer.pk))
+    assert before <= moments["withdrawn_at"] <= timezone.now()
+    assert (moments["responded_at"], moments["expired_at"]) == (None, None)
+    assert (moments["sent_at"] is not None) is send
+    assert Offer.objects.get(pk=offer.pk).history.first().withdrawn_at == moments["withdrawn_at"]
+
+
+def test_expiry_stamps_expired_at_once(in_tenant_a):
+    late = overdue(ApplicationFactory(status=S.FINAL))
+    before = timezone.now()
+    expire_overdue_offers()
+    first = stamps(late)["expired_at"]
+    assert before <= first <= timezone.now() and stamps(late)["responded_at"] is None
+    expire_overdue_offers()  # idempotent: the stamp is not moved
+    assert stamps(late)["expired_at"] == first
+
+
+def test_a_refused_step_stamps_nothing(final_application):
+    accepted = accept_offer(offer_id=sent(final_application).pk)
+    answered = stamps(accepted)
+    with pytest.raises(TransitionNotAllowed, match="is accepted; you cannot withdraw it"):
+        withdraw_offer(offer_id=accepted.pk)
+    assert stamps(accepted) == answered and answered["withdrawn_at"] is None
+    late = overdue(ApplicationFactory(status=S.FINAL))
+    with pytest.raises(TransitionNotAllowed, match="expired on"):
+        accept_offer(offer_id=late.pk)
+    assert stamps(late)["responded_at"] is None
 
 
 def test_accepting_after_the_expiry_is_refused(final_application):

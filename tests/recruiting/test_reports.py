@@ -231,12 +231,74 @@ def test_funnel_counts_the_stages_each_job_s_applications_reached(pipeline):
     assert rows[0][0] == "Funnel per job: applications received, 2026-01-01 to 2026-03-31"
     assert rows[1] == FUNNEL_HEADER
     assert rows[2:] == [
-        # a1-a4; a3 skipped the phone screen, so technical reaches 3 of the phone screen's 2.
-        ("JOB-A1", "Backend engineer", "Published for recruitment", 4, 2, 50, 3, 150, 2, 66.7, 1, 50, 2, 200, 1, 50, 2, 200),
+        # a1-a4, cumulative: a3 skipped the phone screen and the final round, a1 the background
+        # check, and each still counts for them (it got further); a2 (rejected) counts up to
+        # technical, the furthest it reached; a4 is pending review.
+        ("JOB-A1", "Backend engineer", "Published for recruitment", 4, 3, 75, 3, 100, 2, 66.7, 2, 100, 2, 100, 2, 100, 2, 100),
         # b0 and b2 are on the period's edges in Berlin time; b3 is after it.
         ("JOB-A2", EVIL_TITLE, "Published for recruitment", 3, 1, 33.3, 0, 0, 0, None, 0, None, 0, None, 0, None, 0, None),
-        ("Total", None, None, 7, 3, 42.9, 3, 100, 2, 66.7, 1, 50, 2, 200, 1, 50, 2, 200),
+        ("Total", None, None, 7, 4, 57.1, 3, 75, 2, 66.7, 2, 100, 2, 100, 2, 100, 2, 100),
     ]  # fmt: skip
+
+
+def funnel_counts(since=SINCE, until=UNTIL) -> list[tuple]:
+    """The funnel's Total row as (reached, % of previous) pairs, Applications first."""
+    total = sheet_rows(funnel_report(since=since, until=until), "Funnel")[-1]
+    return [total[3], *zip(total[4::2], total[5::2], strict=True)]
+
+
+@pytest.mark.parametrize(
+    ("moves", "reached"),
+    [
+        # Straight to technical, then rejected: counts for the phone screen and technical.
+        ([(S.TECHNICAL, at(2026, 1, 3)), (S.REJECTED, at(2026, 1, 4))], 2),
+        # Withdrawn at the offer after skipping the phone screen and the final round.
+        (
+            [
+                (S.TECHNICAL, at(2026, 1, 3)),
+                (S.ONSITE_1, at(2026, 1, 4)),
+                (S.OFFER, at(2026, 1, 5)),
+                (S.WITHDRAWN, at(2026, 1, 6)),
+            ],
+            5,
+        ),
+        # Hired from the offer stage, no background check: every stage counts.
+        ([(S.TECHNICAL, at(2026, 1, 3)), (S.ONSITE_1, at(2026, 1, 4)), (S.OFFER, at(2026, 1, 5)),
+          (S.HIRED, at(2026, 1, 9))], 7),
+        # Rejected straight from pending review: no stage.
+        ([(S.REJECTED, at(2026, 1, 3))], 0),
+    ],
+)  # fmt: skip
+def test_funnel_counts_skipped_stages_up_to_the_furthest_one_reached(tenant_a, moves, reached):
+    with tenant_context(tenant_a):
+        application(JobPostingFactory(reference_code="JOB-X"), applied=at(2026, 1, 2), moves=moves)
+        counts = funnel_counts()
+    # Reached stages convert 100 % of the previous column, the first one not reached 0 %, the rest
+    # have nothing to divide by.
+    expected = [(1, 100) if i < reached else (0, 0 if i == reached else None) for i in range(7)]
+    assert counts == [1, *expected]
+
+
+def test_funnel_conversions_never_exceed_100_percent(tenant_a):
+    """Applications that skip stages in every combination the pipeline allows, together with ones
+    that go through each stage: every stage's count is at most the previous one's."""
+    with tenant_context(tenant_a):
+        job = JobPostingFactory(reference_code="JOB-X")
+        day = iter(range(3, 28))
+        paths = [
+            [S.TECHNICAL, S.FINAL, S.OFFER, S.HIRED],
+            [S.PHONE_SCREEN, S.ONSITE_1, S.OFFER, S.BACKGROUND_CHECK, S.REJECTED],
+            [S.TECHNICAL, S.WITHDRAWN],
+            [S.PHONE_SCREEN],
+            [S.PHONE_SCREEN, S.TECHNICAL, S.ONSITE_1, S.FINAL, S.OFFER, S.BACKGROUND_CHECK, S.HIRED],
+        ]
+        for path in paths:
+            application(job, applied=at(2026, 1, 2), moves=[(s, at(2026, 1, next(day))) for s in path])
+        counts = funnel_counts()
+    assert counts[0] == 5
+    reached = [count for count, _ in counts[1:]]
+    assert reached == [5, 4, 3, 3, 3, 3, 2]
+    assert all(percent is None or percent <= 100 for _, percent in counts[1:])
 
 
 def test_funnel_escapes_a_job_title_that_looks_like_a_formula(pipeline):

@@ -6,14 +6,30 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from people.tenancy import tenant_context
-from recruiting.models import ApplicationStatus, Candidate, CheckStatus, OfferStatus
+from recruiting.models import (
+    Application,
+    ApplicationStatus,
+    ApplicationStatusChange,
+    BackgroundCheck,
+    BackgroundCheckDocument,
+    Candidate,
+    CheckStatus,
+    Interview,
+    InterviewFeedback,
+    InterviewStatus,
+    OfferStatus,
+)
 from recruiting.services.candidates import update_candidate
-from recruiting.services.retention import anonymise_expired_candidates
+from recruiting.services.checks import reject_document
+from recruiting.services.interviews import cancel_interview
+from recruiting.services.retention import REASON_REMOVED, anonymise_expired_candidates
 from recruiting.tasks import anonymise_expired_candidates as retention_task
 from tests.recruiting.factories import (
     ApplicationFactory,
+    BackgroundCheckDocumentFactory,
     BackgroundCheckFactory,
     CandidateFactory,
+    InterviewFactory,
     OfferFactory,
 )
 
@@ -159,3 +175,124 @@ def test_the_task_runs_the_service_in_the_active_tenant(in_tenant_a):
     expired_candidate(retention_until=datetime.date(2000, 1, 1))
     assert retention_task() == {"anonymised": 1, "skipped_open_process": 0}
     assert retention_task() == {"anonymised": 0, "skipped_open_process": 0}
+
+
+# --- what people wrote about the candidate --------------------------------------------------------
+def written_about(candidate, user, word):
+    """Free text mentioning `word` everywhere the pipeline keeps it for `candidate`: a rejected
+    application (reason and status-change note), a cancelled interview (reason in its history), a
+    completed one with feedback notes, and a check whose document was rejected (result, reason in
+    the document's history, two successive files). Plus an application deleted since, whose text
+    lives on only in history. Returns the stored file names."""
+    application = ApplicationFactory(
+        candidate=candidate, status=ApplicationStatus.REJECTED, rejection_reason=f"{word} lied"
+    )
+    ApplicationStatusChange.objects.create(
+        application=application,
+        from_status=ApplicationStatus.PENDING_REVIEW,
+        to_status=ApplicationStatus.REJECTED,
+        note=f"{word} lied",
+    )
+    cancel_interview(interview_id=InterviewFactory(application=application).pk, reason=f"{word} is ill")
+    held = InterviewFactory(application=application, status=InterviewStatus.COMPLETED)
+    InterviewFeedback.objects.create(
+        interview=held, interviewer=user, scores={"coding": 2}, recommendation="no", notes=f"{word} froze"
+    )
+    check = BackgroundCheckFactory(application=application, status=CheckStatus.IN_PROGRESS)
+    document = BackgroundCheckDocumentFactory(
+        background_check=check, file=SimpleUploadedFile(f"{word}-passport.pdf", PDF)
+    )
+    first_file = document.file.name
+    document.file = SimpleUploadedFile(f"{word}-passport-2.pdf", PDF)
+    document.save()
+    reject_document(document_id=document.pk, reason=f"{word}'s passport is forged")
+    gone = ApplicationFactory(
+        candidate=candidate, status=ApplicationStatus.REJECTED, rejection_reason=f"{word} again"
+    )
+    ApplicationStatusChange.objects.create(application=gone, to_status=ApplicationStatus.REJECTED, note=word)
+    gone.delete()
+    return {"application": application, "files": [first_file, document.file.name]}
+
+
+SCRUBBED_MODELS = (
+    Application,
+    ApplicationStatusChange,
+    Interview,
+    InterviewFeedback,
+    BackgroundCheck,
+    BackgroundCheckDocument,
+)
+
+
+def mentions(word: str) -> list:
+    """Every row and history row of the pipeline models that still mentions `word`."""
+    found = []
+    for model in SCRUBBED_MODELS:
+        for rows in (model.objects.values(), model.history.values()):
+            found += [row for row in rows if word.lower() in str(row).lower()]
+    return found
+
+
+def test_free_text_about_the_candidate_is_scrubbed_from_rows_and_history(
+    in_tenant_a, user_a, django_capture_on_commit_callbacks
+):
+    candidate = expired_candidate()
+    written = written_about(candidate, user_a, "Hopper")
+    storage = BackgroundCheckDocument._meta.get_field("file").storage
+    assert all(storage.exists(name) for name in written["files"])
+    assert len(mentions("Hopper")) >= 10  # before: on the rows and in their history
+    updated_at = Application.objects.get(pk=written["application"].pk).updated_at
+
+    assert run(django_capture_on_commit_callbacks) == {"anonymised": 1, "skipped_open_process": 0}
+
+    assert mentions("Hopper") == []
+    assert not any(storage.exists(name) for name in written["files"])
+    application = Application.objects.get(pk=written["application"].pk)
+    assert application.rejection_reason == "" and application.status == ApplicationStatus.REJECTED
+    assert application.updated_at == updated_at  # the timeline's moments stay
+    assert BackgroundCheck.objects.get().status == CheckStatus.CONSIDER
+    assert InterviewFeedback.objects.get().recommendation == "no"  # the numbers stay
+    reasons = set(Interview.history.values_list("history_change_reason", flat=True))
+    assert reasons == {None, REASON_REMOVED}
+    reasons = set(BackgroundCheckDocument.history.values_list("history_change_reason", flat=True))
+    assert reasons == {None, REASON_REMOVED}
+
+
+def test_other_candidates_text_stays(in_tenant_a, user_a, django_capture_on_commit_callbacks):
+    expired = expired_candidate()
+    written_about(expired, user_a, "Hopper")
+    kept = CandidateFactory(retention_until=None)
+    kept_files = written_about(kept, user_a, "Lovelace")["files"]
+    running = expired_candidate(email="running@mail.example")
+    written_about(running, user_a, "Babbage")
+    ApplicationFactory(candidate=running, status=ApplicationStatus.TECHNICAL)  # an open process
+
+    assert run(django_capture_on_commit_callbacks) == {"anonymised": 1, "skipped_open_process": 1}
+
+    assert mentions("Hopper") == []
+    storage = BackgroundCheckDocument._meta.get_field("file").storage
+    assert all(storage.exists(name) for name in kept_files)
+    for word in ("Lovelace", "Babbage"):
+        assert Application.objects.filter(rejection_reason=f"{word} lied").exists()
+        assert ApplicationStatusChange.objects.filter(note=f"{word} lied").exists()
+        assert InterviewFeedback.objects.filter(notes=f"{word} froze").exists()
+        assert BackgroundCheck.objects.filter(result__contains=word).exists()
+        assert BackgroundCheckDocument.objects.filter(file__contains=word).exists()
+        assert Interview.history.filter(history_change_reason=f"{word} is ill").exists()
+        assert BackgroundCheckDocument.history.filter(history_change_reason__startswith=word).exists()
+        assert Application.history.filter(rejection_reason=f"{word} again").exists()
+
+
+def test_scrubbing_stays_in_the_active_tenant(tenant_a, tenant_b, user_a, django_capture_on_commit_callbacks):
+    with tenant_context(tenant_b):
+        theirs = expired_candidate()
+        ApplicationFactory(
+            candidate=theirs, status=ApplicationStatus.REJECTED, rejection_reason="Hopper lied"
+        )
+    with tenant_context(tenant_a):
+        written_about(expired_candidate(), user_a, "Hopper")
+        assert run(django_capture_on_commit_callbacks) == {"anonymised": 1, "skipped_open_process": 0}
+        assert mentions("Hopper") == []
+    with tenant_context(tenant_b):
+        assert Application.objects.get().rejection_reason == "Hopper lied"
+        assert Application.history.filter(rejection_reason="Hopper lied").exists()
