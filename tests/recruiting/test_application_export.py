@@ -174,3 +174,17 @@ def test_export_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(7):
         rows = workbook_rows(recruiter_client.get(EXPORT_URL))
     assert len(rows) == count + 1
+
+
+def test_export_reads_back_the_same_in_read_only_mode_with_a_bold_frozen_header(
+    recruiter_client, applications
+):
+    content = b"".join(recruiter_client.get(EXPORT_URL).streaming_content)
+    sheet = load_workbook(BytesIO(content))["Applications"]
+    assert sheet.freeze_panes == "A2"
+    assert all(cell.font.bold for cell in sheet[1]) and not any(cell.font.bold for cell in sheet[2])
+    evil = next(row for row in sheet.iter_rows(min_row=2) if row[3].value == "Evil")
+    assert evil[2].data_type == "s" and evil[2].quotePrefix  # stays text when edited in Excel
+    assert evil[8].is_date and evil[10].data_type == "n"
+    fast = load_workbook(BytesIO(content), read_only=True)["Applications"]
+    assert list(fast.iter_rows(values_only=True)) == list(sheet.iter_rows(values_only=True))
