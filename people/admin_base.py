@@ -9,11 +9,14 @@ backend). Behaviour changes by overriding one of these small methods, never by c
 
 import logging
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.admin.filters import RelatedFieldListFilter
 from django.contrib.admin.utils import get_fields_from_path, unquote
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from import_export.admin import ImportExportModelAdmin
 from import_export.resources import modelresource_factory
 from simple_history.admin import SimpleHistoryAdmin
@@ -130,6 +133,69 @@ class TenantOwnedAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
                     f"{resource_class.__name__} must inherit people.resources.TenantResource."
                 )
         return self.resource_classes
+
+    # --- large files: validated and imported in the background ----------------------------
+    def import_action(self, request, **kwargs):
+        """A file past settings.IMPORT_BACKGROUND_ROWS rows becomes an ImportJob (validated, then
+        imported once confirmed, by tasks); smaller files keep import-export's preview-then-confirm."""
+        if request.method == "POST" and self.has_import_permission(request):
+            response = self.start_background_import(request)
+            if response is not None:
+                return response
+        return super().import_action(request, **kwargs)
+
+    def start_background_import(self, request):
+        """Start a background import of the posted file if it is large, and redirect to its job;
+        None for a small file or a form with errors (import_action() then handles it as usual)."""
+        from people.services.imports import FORMAT_CLASSES, MAX_IMPORT_BYTES, start_import
+
+        form = self.create_import_form(request)
+        if not form.is_valid():
+            return None
+        format_class = self.get_import_formats()[int(form.cleaned_data["format"])]
+        input_format = next(
+            (key for key, cls in FORMAT_CLASSES.items() if issubclass(format_class, cls)), None
+        )
+        if input_format is None:
+            return None  # a format only the synchronous import reads
+        import_file = form.cleaned_data["import_file"]
+        if import_file.size > MAX_IMPORT_BYTES:
+            return self._refuse_import(
+                request,
+                f"{import_file.name} is too large to import (the limit is "
+                f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB): split it into several files.",
+            )
+        reader = format_class(encoding=None if format_class().is_binary() else self.from_encoding)
+        try:
+            rows = len(reader.create_dataset(b"".join(import_file.chunks())))
+        except Exception:
+            return None  # unreadable: the synchronous path reports it on the form
+        finally:
+            import_file.seek(0)
+        if rows <= settings.IMPORT_BACKGROUND_ROWS:
+            return None
+        try:
+            job = start_import(
+                admin_model_label=self.opts.label_lower,
+                resource_class=self.choose_import_resource_class(form, request),
+                uploaded_file=import_file,
+                input_format=input_format,
+                user=request.user,
+                total_rows=rows,
+            )
+        except ValidationError as exc:  # ImportNotAllowed
+            return self._refuse_import(request, " ".join(exc.messages))
+        self.message_user(
+            request,
+            f"{import_file.name} has {rows} rows: it is being validated in the background. "
+            "Its progress and errors are shown here; confirm the import once it is validated.",
+            messages.INFO,
+        )
+        return HttpResponseRedirect(reverse(f"{self.admin_site.name}:people_importjob_change", args=[job.pk]))
+
+    def _refuse_import(self, request, message):
+        self.message_user(request, message, messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "tenant": request.tenant}

@@ -23,4 +23,18 @@ SCHEDULES = [
         schedule_type=Schedule.DAILY,
         per_tenant=True,
     ),
+    # Large import files (people.services.imports) and their jobs are kept 30 days.
+    ScheduleSpec(
+        name="people.delete_old_imports",
+        func="people.tasks.delete_old_imports",
+        schedule_type=Schedule.DAILY,
+        per_tenant=True,
+    ),
+    # A task q2 stopped at its timeout is not retried: its job would say "importing" for ever.
+    ScheduleSpec(
+        name="people.fail_stalled_imports",
+        func="people.tasks.fail_stalled_imports",
+        schedule_type=Schedule.MINUTES,
+        minutes=10,
+    ),
 ]

@@ -1,4 +1,4 @@
-"""People models: the tenancy side (accounts) and HR (organisation, time off)."""
+"""People models: the tenancy side (accounts), HR (organisation, time off) and background imports."""
 
 from people.models.accounts import (
     LOGO_MAX_BYTES,
@@ -8,6 +8,7 @@ from people.models.accounts import (
     UserManager,
     validate_logo_size,
 )
+from people.models.imports import ImportFormat, ImportJob, ImportStatus
 from people.models.organisation import Department, Employee, EmployeeStatus, EmploymentType
 from people.models.timeoff import (
     ACTIVE_REQUEST_STATUSES,
@@ -37,6 +38,9 @@ __all__ = [
     "EmployeeStatus",
     "EmploymentType",
     "Holiday",
+    "ImportFormat",
+    "ImportJob",
+    "ImportStatus",
     "LedgerEntryKind",
     "Membership",
     "RequestStatus",

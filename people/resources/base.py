@@ -61,6 +61,8 @@ class TenantResource(resources.ModelResource):
         with self._inside_tenant():
             return super().import_data(dataset, **kwargs)
 
+    acting_user = None  # the importing user, from import_data(..., user=...)
+
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         self._total_rows = len(dataset)
@@ -85,4 +87,8 @@ class TenantResource(resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         if instance.tenant_id is None:
             instance.tenant = self.tenant
+        if self.acting_user is not None:
+            # History names the importing user, also in a background task (no request there);
+            # bulk writes take each instance's `_history_user` too.
+            instance._history_user = self.acting_user
         super().before_save_instance(instance, row, **kwargs)

@@ -11,6 +11,7 @@ from people.models import (
     Department,
     Employee,
     Holiday,
+    ImportJob,
     LedgerEntryKind,
     Membership,
     Tenant,
@@ -168,4 +169,26 @@ def time_off_request_for_isolation():
         time_off_type_id=time_off_type.pk,
         start_date=datetime.date(2026, 3, 2),
         end_date=datetime.date(2026, 3, 4),
+    )
+
+
+@isolation_factory(ImportJob, search_term=lambda job: job.original_name)
+def import_job_for_isolation():
+    """A validated background import of a small department file, made through the service."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from people.resources import DepartmentResource
+    from people.services.imports import start_import
+    from people.tenancy import current_tenant
+
+    n = next(_isolation_names)
+    owner = Membership.objects.filter(role=Role.OWNER).select_related("user").first()
+    user = owner.user if owner else MembershipFactory(role=Role.OWNER).user
+    content = f"name,parent,cost_center,head\nImported department {n:04d},,CC-{n:04d},\n".encode()
+    return start_import(
+        admin_model_label=Department._meta.label_lower,
+        resource_class=DepartmentResource,
+        uploaded_file=SimpleUploadedFile(f"isolated-import-{current_tenant().pk}-{n:04d}.csv", content),
+        input_format="csv",
+        user=user,
     )
