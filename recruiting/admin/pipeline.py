@@ -2,7 +2,7 @@
 and bulk actions for every lifecycle step, and their interviews, offers and checks inline.
 
 The interview, offer and background-check admins live in recruiting/admin/interviews.py and
-recruiting/admin/offers.py; the step machinery in recruiting/admin/workflow.py.
+recruiting/admin/offers.py; the step machinery is the kernel's, people/admin_workflow.py.
 """
 
 from datetime import datetime, time, timedelta
