@@ -22,6 +22,7 @@ from people.resources.hr_base import (
     HRResource,
     KeyedLookupWidget,
     TextWidget,
+    YesNoWidget,
     as_text,
     column,
 )
@@ -68,28 +69,6 @@ class CodeWidget(TextWidget):
 
     def clean(self, value, row=None, **kwargs):
         return as_text(value).upper() or None
-
-
-class YesNoWidget(TextWidget):
-    """yes/no (also true/false, 1/0, y/n in any case); empty keeps the current value (or the
-    default for a new row): pair with saves_null_values=False."""
-
-    YES, NO = {"yes", "y", "true", "1"}, {"no", "n", "false", "0"}
-
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, bool):
-            return value
-        text = as_text(value).lower()
-        if not text:
-            return None
-        if text in self.YES:
-            return True
-        if text in self.NO:
-            return False
-        raise ValueError(f"{as_text(value)!r} is not yes or no.")
-
-    def render(self, value, obj=None, **kwargs):
-        return "" if value is None else ("yes" if value else "no")
 
 
 def exported(name, widget=None) -> fields.Field:

@@ -22,6 +22,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from unfold.admin import TabularInline
 from unfold.widgets import UnfoldAdminTextareaWidget
 
 STEP_TEMPLATE = "admin/workflow_step.html"
@@ -29,6 +30,24 @@ STEP_TEMPLATE = "admin/workflow_step.html"
 
 def textarea(rows=3):
     return UnfoldAdminTextareaWidget(attrs={"rows": rows})
+
+
+class ReadOnlyInline(TabularInline):
+    """Records written by the workflow, shown on their parent's page: never added, changed or
+    deleted here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ConfirmForm(forms.Form):

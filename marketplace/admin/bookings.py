@@ -7,9 +7,10 @@ from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdo
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
-from marketplace.admin.common import ServiceForm, WorkflowRecordAdmin, note
+from marketplace.admin.common import ServiceForm, WorkflowRecordAdmin
 from marketplace.models import Booking, BookingStatus
 from marketplace.services import bookings
+from people.admin_fields import note
 from people.admin_workflow import Step, StepForm
 
 B = BookingStatus

@@ -1,86 +1,11 @@
-"""What the marketplace admins share: unfold-styled step form fields, read-only inlines, the
-workflow-only base and forms that write through a service."""
+"""What the marketplace admins share: the workflow admin bases and forms that write through a
+service (step form fields and read-only inlines are the kernel's: people.admin_fields,
+people.admin_workflow)."""
 
 from django import forms
-from unfold.admin import TabularInline
-from unfold.widgets import (
-    UnfoldAdminDecimalFieldWidget,
-    UnfoldAdminEmailInputWidget,
-    UnfoldAdminSelectWidget,
-    UnfoldAdminSingleDateWidget,
-    UnfoldAdminSplitDateTimeWidget,
-    UnfoldAdminTextInputWidget,
-    UnfoldBooleanSwitchWidget,
-)
 
 from people.admin_base import TenantOwnedAdmin
-from people.admin_workflow import WorkflowActionsMixin, add_service_error, textarea
-
-
-# --- step form fields --------------------------------------------------------------------------
-def text(label, *, required=True, max_length=200, help_text=""):
-    return forms.CharField(
-        label=label,
-        required=required,
-        max_length=max_length,
-        help_text=help_text,
-        widget=UnfoldAdminTextInputWidget,
-    )
-
-
-def email(label):
-    return forms.EmailField(label=label, widget=UnfoldAdminEmailInputWidget)
-
-
-def note(label="Note", *, required=False, help_text="", error=None):
-    extra = {"error_messages": {"required": error}} if error else {}
-    return forms.CharField(label=label, required=required, help_text=help_text, widget=textarea(3), **extra)
-
-
-def choice(label, choices=(), *, required=True, initial=None):
-    return forms.ChoiceField(
-        label=label, choices=choices, required=required, initial=initial, widget=UnfoldAdminSelectWidget
-    )
-
-
-def moment(label, *, required=True, help_text=""):
-    return forms.SplitDateTimeField(
-        label=label, required=required, help_text=help_text, widget=UnfoldAdminSplitDateTimeWidget
-    )
-
-
-def day(label, *, required=False, help_text=""):
-    return forms.DateField(
-        label=label, required=required, help_text=help_text, widget=UnfoldAdminSingleDateWidget
-    )
-
-
-def amount(label):
-    return forms.DecimalField(
-        label=label, max_digits=14, decimal_places=2, widget=UnfoldAdminDecimalFieldWidget
-    )
-
-
-def switch(label, *, initial=False, help_text=""):
-    return forms.BooleanField(
-        label=label, required=False, initial=initial, help_text=help_text, widget=UnfoldBooleanSwitchWidget
-    )
-
-
-# --- admins and inlines --------------------------------------------------------------------------
-class ReadOnlyInline(TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from people.admin_workflow import WorkflowActionsMixin, add_service_error
 
 
 class WorkflowAdmin(WorkflowActionsMixin, TenantOwnedAdmin):

@@ -13,10 +13,11 @@ from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdo
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
-from marketplace.admin.common import ReadOnlyInline, ServiceForm, WorkflowRecordAdmin, choice, note, switch
+from marketplace.admin.common import ServiceForm, WorkflowRecordAdmin
 from marketplace.models import Contract, ContractStatus, Review
 from marketplace.services import contracts, reviews
-from people.admin_workflow import Step, StepForm
+from people.admin_fields import choice, note, switch
+from people.admin_workflow import ReadOnlyInline, Step, StepForm
 
 C = ContractStatus
 STATUS_COLOURS = {

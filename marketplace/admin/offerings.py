@@ -7,10 +7,11 @@ from django.utils.html import format_html
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
 
-from marketplace.admin.common import WorkflowAdmin, email, moment, note, text
+from marketplace.admin.common import WorkflowAdmin
 from marketplace.models import Service
 from marketplace.resources import ServiceResource
 from marketplace.services import bookings
+from people.admin_fields import email, moment, note, text
 from people.admin_workflow import Step, StepForm
 
 

@@ -14,19 +14,12 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
-from marketplace.admin.common import (
-    ReadOnlyInline,
-    WorkflowAdmin,
-    amount,
-    day,
-    email,
-    note,
-    text,
-)
+from marketplace.admin.common import WorkflowAdmin
 from marketplace.models import Contract, Service, ServiceProvider
 from marketplace.resources import ServiceProviderResource
 from marketplace.services import contracts, providers
-from people.admin_workflow import Step, StepForm
+from people.admin_fields import amount, day, email, note, text
+from people.admin_workflow import ReadOnlyInline, Step, StepForm
 from people.tenancy import current_tenant
 
 
@@ -127,8 +120,8 @@ class NewContractForm(StepForm):
     currency = text(
         "Currency", max_length=3, required=False, help_text="3-letter ISO code; empty: the default."
     )
-    start_date = day("Start date")
-    end_date = day("End date")
+    start_date = day("Start date", required=False)
+    end_date = day("End date", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

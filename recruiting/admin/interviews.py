@@ -6,9 +6,9 @@ from django.contrib import admin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action
 
-from people.admin_workflow import Step, StepForm
-from recruiting.admin.forms import choice, moment, note
-from recruiting.admin.pipeline import ReadOnlyInline, WorkflowOnlyAdmin
+from people.admin_fields import choice, moment, note
+from people.admin_workflow import ReadOnlyInline, Step, StepForm
+from recruiting.admin.pipeline import WorkflowOnlyAdmin
 from recruiting.models import (
     ACTIVE_INTERVIEW_STATUSES,
     Interview,

@@ -9,9 +9,9 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminSelectWidget
 
-from people.admin_workflow import Step, StepForm
-from recruiting.admin.forms import note
-from recruiting.admin.pipeline import ReadOnlyInline, WorkflowOnlyAdmin
+from people.admin_fields import note
+from people.admin_workflow import ReadOnlyInline, Step, StepForm
+from recruiting.admin.pipeline import WorkflowOnlyAdmin
 from recruiting.models import (
     BackgroundCheck,
     BackgroundCheckDocument,

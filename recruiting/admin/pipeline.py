@@ -13,7 +13,6 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
     ChoicesDropdownFilter,
@@ -25,11 +24,11 @@ from unfold.paginator import InfinitePaginator
 from unfold.utils import parse_date_str
 
 from people.admin_base import TenantOwnedAdmin
-from people.admin_workflow import Step, StepForm, WorkflowActionsMixin
+from people.admin_fields import amount, choice, day, link, many, moment, note, text
+from people.admin_workflow import ReadOnlyInline, Step, StepForm, WorkflowActionsMixin
 from people.exporting import xlsx_export_response
 from people.models import User
 from people.tenancy import current_tenant
-from recruiting.admin.forms import amount, choice, day, link, many, moment, note, text
 from recruiting.models import (
     CLOSED_APPLICATION_STATUSES,
     Application,
@@ -48,21 +47,6 @@ STUCK_AFTER = timedelta(days=7)
 
 
 # --- inlines: read-only --------------------------------------------------------------------------
-class ReadOnlyInline(TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class StatusChangeInline(ReadOnlyInline):
     model = ApplicationStatusChange
     fields = readonly_fields = ["changed_at", "from_status", "to_status", "changed_by", "note"]

@@ -1,14 +1,17 @@
-"""Fields and widgets the recruiting step forms share (unfold-styled, built per request)."""
+"""Unfold-styled form fields for the workflow step forms of every app (built per request, in the
+form classes, never at import time with a queryset)."""
 
 from django import forms
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminEmailInputWidget,
     UnfoldAdminSelectMultipleWidget,
     UnfoldAdminSelectWidget,
     UnfoldAdminSingleDateWidget,
     UnfoldAdminSplitDateTimeWidget,
     UnfoldAdminTextInputWidget,
     UnfoldAdminURLInputWidget,
+    UnfoldBooleanSwitchWidget,
 )
 
 from people.admin_workflow import textarea
@@ -62,4 +65,14 @@ def link(label, *, required=False):
 def many(label, queryset, *, help_text=""):
     return forms.ModelMultipleChoiceField(
         label=label, queryset=queryset, help_text=help_text, widget=UnfoldAdminSelectMultipleWidget
+    )
+
+
+def email(label):
+    return forms.EmailField(label=label, widget=UnfoldAdminEmailInputWidget)
+
+
+def switch(label, *, initial=False, help_text=""):
+    return forms.BooleanField(
+        label=label, required=False, initial=initial, help_text=help_text, widget=UnfoldBooleanSwitchWidget
     )
