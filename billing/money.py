@@ -37,14 +37,17 @@ def minor_unit(code: str) -> Decimal:
     return Decimal(1).scaleb(-get_currency_precision(code))
 
 
-def quantize(value, code: str, *, field: str = "amount", allow_zero: bool = True,
-             allow_negative: bool = False) -> Decimal:
+def quantize(
+    value, code: str, *, field: str = "amount", allow_zero: bool = True, allow_negative: bool = False
+) -> Decimal:
     """`value` as an amount of `code`, rounded half-up to its minor unit; refuses floats' noise
     by going through str(), and refuses non-numbers, NaN and absurd sizes with a field message."""
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError({field: f"{value!r} is not an amount; write it like 1500 or 1500.50."}) from None
+        raise ValidationError(
+            {field: f"{value!r} is not an amount; write it like 1500 or 1500.50."}
+        ) from None
     if not amount.is_finite():
         raise ValidationError({field: f"{value!r} is not an amount; write it like 1500 or 1500.50."})
     try:

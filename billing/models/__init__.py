@@ -34,6 +34,7 @@ __all__ = [
     "InvoiceStatus",
     "PaymentStatus",
     "PaymentTransaction",
+    "Plan",
     "RefundRequest",
     "RefundStatus",
     "ReportKind",

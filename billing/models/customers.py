@@ -52,7 +52,9 @@ class Plan(TenantOwned):
     currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
     interval = models.CharField(max_length=STATUS_LENGTH, choices=Interval.choices, default=Interval.MONTH)
     trial_days = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(365)])
-    active = models.BooleanField(default=True, help_text=_("Inactive plans keep their subscribers but take no new ones."))
+    active = models.BooleanField(
+        default=True, help_text=_("Inactive plans keep their subscribers but take no new ones.")
+    )
 
     class Meta:
         ordering = ["name"]

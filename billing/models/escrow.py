@@ -17,7 +17,9 @@ from people.tenancy import TenantOwned
 
 
 class EscrowTransaction(TenantOwned):
-    contract = models.ForeignKey("marketplace.Contract", on_delete=models.PROTECT, related_name="escrow_entries")
+    contract = models.ForeignKey(
+        "marketplace.Contract", on_delete=models.PROTECT, related_name="escrow_entries"
+    )
     kind = models.CharField(max_length=STATUS_LENGTH, choices=EscrowKind.choices)
     amount = models.DecimalField(**MONEY, help_text=_("Zero for freeze and unfreeze entries."))
     currency = models.CharField(max_length=3, validators=[validate_currency])
@@ -27,7 +29,12 @@ class EscrowTransaction(TenantOwned):
     key = models.CharField(max_length=100, editable=False)
     note = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
     )
 
     class Meta:

@@ -34,13 +34,23 @@ class Invoice(TenantOwned):
     number = models.CharField(
         max_length=30, blank=True, editable=False, help_text=_("Given when the invoice is issued.")
     )
-    status = models.CharField(max_length=STATUS_LENGTH, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
+    status = models.CharField(
+        max_length=STATUS_LENGTH, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+    )
     currency = models.CharField(max_length=3, validators=[validate_currency])
     issue_date = models.DateField(null=True, blank=True, editable=False)
     due_date = models.DateField(null=True, blank=True)
     period_start = models.DateField(null=True, blank=True, editable=False)
     period_end = models.DateField(null=True, blank=True, editable=False)
     subtotal = models.DecimalField(**MONEY, default=0, editable=False)
+    tax_rate = models.DecimalField(
+        _("tax rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        editable=False,
+        help_text=_("The tenant's rate when the invoice was created."),
+    )
     tax = models.DecimalField(**MONEY, default=0, editable=False)
     total = models.DecimalField(**MONEY, default=0, editable=False)
     amount_paid = models.DecimalField(**MONEY, default=0, editable=False)
@@ -63,7 +73,8 @@ class Invoice(TenantOwned):
                 name="billing_invoice_one_per_period",
             ),
             models.CheckConstraint(
-                condition=Q(status=InvoiceStatus.DRAFT) | ~Q(number=""), name="billing_invoice_issued_numbered"
+                condition=Q(status=InvoiceStatus.DRAFT) | ~Q(number=""),
+                name="billing_invoice_issued_numbered",
             ),
             models.CheckConstraint(
                 condition=Q(total=F("subtotal") + F("tax")), name="billing_invoice_total_adds_up"
@@ -85,7 +96,9 @@ class Invoice(TenantOwned):
 class InvoiceLine(TenantOwned):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     description = models.CharField(max_length=200)
-    quantity = models.DecimalField(max_digits=10, decimal_places=2, default=1, validators=[MinValueValidator(0)])
+    quantity = models.DecimalField(
+        max_digits=10, decimal_places=2, default=1, validators=[MinValueValidator(0)]
+    )
     unit_price = models.DecimalField(**MONEY)
     amount = models.DecimalField(**MONEY, editable=False)
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -27,17 +27,25 @@ class PaymentTransaction(TenantOwned):
     `attempt_key` (`payment-<id>-attempt-<n>`), so a retried call is never charged twice.
     """
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
     contract = models.ForeignKey(
         "marketplace.Contract", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, validators=[validate_currency])
     amount_refunded = models.DecimalField(**MONEY, default=0, editable=False)
-    status = models.CharField(max_length=STATUS_LENGTH, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    status = models.CharField(
+        max_length=STATUS_LENGTH, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
     gateway = models.CharField(max_length=20, choices=Gateway.choices, default=Gateway.MANUAL)
-    gateway_reference = models.CharField(max_length=100, blank=True, help_text=_("e.g. Stripe's pi_… or a bank reference."))
+    gateway_reference = models.CharField(
+        max_length=100, blank=True, help_text=_("e.g. Stripe's pi_… or a bank reference.")
+    )
     idempotency_key = models.CharField(max_length=100, editable=False)
     attempt_count = models.PositiveSmallIntegerField(default=0, editable=False)
     last_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -86,12 +94,24 @@ class RefundRequest(TenantOwned):
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, editable=False)
     reason = models.TextField()
-    status = models.CharField(max_length=STATUS_LENGTH, choices=RefundStatus.choices, default=RefundStatus.REQUESTED)
+    status = models.CharField(
+        max_length=STATUS_LENGTH, choices=RefundStatus.choices, default=RefundStatus.REQUESTED
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
     )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
     )
     approved_at = models.DateTimeField(null=True, blank=True, editable=False)
     processed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -102,7 +122,9 @@ class RefundRequest(TenantOwned):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="billing_refund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="billing_refund_amount_positive")
+        ]
         indexes = [
             models.Index(fields=["tenant", "status", "created_at"], name="billing_refund_status"),
             models.Index(fields=["tenant", "payment"], name="billing_refund_payment"),
@@ -126,7 +148,9 @@ class GatewayEvent(TenantOwned):
     event_id = models.CharField(max_length=100)
     event_type = models.CharField(max_length=100)
     payload = models.JSONField()
-    status = models.CharField(max_length=STATUS_LENGTH, choices=EventStatus.choices, default=EventStatus.RECEIVED)
+    status = models.CharField(
+        max_length=STATUS_LENGTH, choices=EventStatus.choices, default=EventStatus.RECEIVED
+    )
     result = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -23,7 +23,9 @@ class FinancialReport(TenantOwned):
     class Meta:
         ordering = ["-period_start", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "kind", "period_start"], name="billing_report_once_per_period"),
+            models.UniqueConstraint(
+                fields=["tenant", "kind", "period_start"], name="billing_report_once_per_period"
+            ),
         ]
 
     def __str__(self):
