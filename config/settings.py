@@ -126,6 +126,14 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ops Console <noreply@opsconsole.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Payment gateway (Stripe) ----------------------------------------------------------------
+# Empty by default: the embedded default uses the manual gateway, and the Stripe webhook refuses
+# every event (400) until its signing secret is set. STRIPE_API_BASE points the SDK elsewhere
+# (the tests' local fake server); empty means Stripe's own https://api.stripe.com.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+
 # --- Auth and tenancy ------------------------------------------------------------------------
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = ["people.auth.TenantRoleBackend"]

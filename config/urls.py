@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from config import health
@@ -10,6 +10,7 @@ urlpatterns = [
     path("health/", health.health, name="health"),
     path("ready/", health.ready, name="ready"),
     path("admin/", admin.site.urls),
+    path("billing/", include("billing.urls")),
     # Invited members set their first password through Django's password-reset views.
     path(
         "accounts/reset/<uidb64>/<token>/",
