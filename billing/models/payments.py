@@ -72,6 +72,10 @@ class PaymentTransaction(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "status", "created_at"], name="billing_payment_status"),
             models.Index(fields=["tenant", "created_at"], name="billing_payment_created"),
+            # The reports' and dashboard's date filters (collected on succeeded_at, failed on the
+            # last attempt); without them a day's report scans every payment of the tenant.
+            models.Index(fields=["tenant", "succeeded_at"], name="billing_payment_succeeded"),
+            models.Index(fields=["tenant", "status", "last_attempt_at"], name="billing_payment_attempted"),
             models.Index(fields=["tenant", "status", "next_retry_at"], name="billing_payment_retry"),
             models.Index(fields=["gateway", "gateway_reference"], name="billing_payment_reference"),
         ]
@@ -128,6 +132,7 @@ class RefundRequest(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "status", "created_at"], name="billing_refund_status"),
             models.Index(fields=["tenant", "payment"], name="billing_refund_payment"),
+            models.Index(fields=["tenant", "status", "processed_at"], name="billing_refund_processed"),
         ]
 
     def __str__(self):

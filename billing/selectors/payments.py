@@ -1,0 +1,206 @@
+"""Revenue, payments and refunds of a period (see billing.selectors for the rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db.models import Count, F, Sum
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+
+from billing.models import PaymentTransaction
+from billing.selectors.periods import (
+    CHUNK,
+    PAYMENT_MOMENT,
+    ZERO,
+    collected_in,
+    day_bounds,
+    failed_in,
+    money,
+    payments_in,
+    succeeded_refunds,
+    tenant_zone,
+)
+
+
+class Revenue(NamedTuple):
+    currency: str
+    collected: Decimal  # payments collected in the period (refunded since or not)
+    refunded: Decimal  # refunds that succeeded in the period (of payments of any period)
+    net: Decimal
+    payments: int
+    refunds: int
+
+
+def revenue(*, start: date, end: date) -> list[Revenue]:
+    """Net revenue per currency: collected payments minus succeeded refunds. Two queries."""
+    lo, hi = day_bounds(start, end)
+    collected = {
+        currency: (amount, count)
+        for currency, amount, count in PaymentTransaction.objects.filter(collected_in(lo, hi))
+        .order_by()
+        .values_list("currency")
+        .annotate(amount=Sum("amount"), count=Count("pk"))
+    }
+    refunded = {
+        currency: (amount, count)
+        for currency, amount, count in succeeded_refunds(start, end)
+        .order_by()
+        .values_list("currency")
+        .annotate(amount=Sum("amount"), count=Count("pk"))
+    }
+    result = []
+    for currency in sorted(collected.keys() | refunded.keys()):
+        gross, payments = collected.get(currency, (ZERO, 0))
+        back, refunds = refunded.get(currency, (ZERO, 0))
+        gross, back = money(gross, currency), money(back, currency)
+        result.append(Revenue(currency, gross, back, gross - back, payments, refunds))
+    return result
+
+
+def revenue_by_month(*, start: date, end: date) -> list[tuple[date, str, Decimal]]:
+    """(first day of month, currency, net revenue) for the dashboard's chart. Two queries."""
+    zone = tenant_zone()
+    lo, hi = day_bounds(start, end)
+    totals: dict[tuple[date, str], Decimal] = {}
+    gross = (
+        PaymentTransaction.objects.filter(collected_in(lo, hi))
+        .annotate(month=TruncMonth("succeeded_at", tzinfo=zone))
+        .order_by()
+        .values_list("month", "currency")
+        .annotate(amount=Sum("amount"))
+    )
+    back = (
+        succeeded_refunds(start, end)
+        .annotate(month=TruncMonth("processed_at", tzinfo=zone))
+        .order_by()
+        .values_list("month", "currency")
+        .annotate(amount=-Sum("amount"))
+    )
+    for rows in (gross, back):
+        for month, currency, amount in rows:
+            key = (month.date() if isinstance(month, datetime) else month, currency)
+            totals[key] = totals.get(key, ZERO) + money(amount, currency)
+    return [(month, currency, amount) for (month, currency), amount in sorted(totals.items())]
+
+
+class PlanDay(NamedTuple):
+    day: date
+    plan_id: int | None  # None: invoices without a subscription, and contract payments
+    plan: str
+    currency: str
+    amount: Decimal
+    payments: int
+
+
+def revenue_by_day_and_plan(*, start: date, end: date) -> list[PlanDay]:
+    """Collected payments per day (tenant time) and plan (invoice -> subscription -> plan),
+    in one grouped query; days without payments are absent, "no plan" comes last in a day."""
+    lo, hi = day_bounds(start, end)
+    rows = (
+        PaymentTransaction.objects.filter(collected_in(lo, hi))
+        .annotate(day=TruncDate("succeeded_at", tzinfo=tenant_zone()))
+        .order_by()
+        .values_list("day", "invoice__subscription__plan_id", "invoice__subscription__plan__name", "currency")
+        .annotate(amount=Sum("amount"), count=Count("pk"))
+        .order_by("day", "currency", F("invoice__subscription__plan__name").asc(nulls_last=True))
+    )
+    return [
+        PlanDay(day, plan_id, name or "", currency, money(amount, currency), count)
+        for day, plan_id, name, currency, amount, count in rows
+    ]
+
+
+# --- payments ------------------------------------------------------------------------------------
+class StatusTotal(NamedTuple):
+    status: str
+    currency: str
+    count: int
+    amount: Decimal
+
+
+def payments_by_status(*, start: date, end: date) -> list[StatusTotal]:
+    """Count and sum of the period's payments per status and currency: one grouped query."""
+    rows = (
+        PaymentTransaction.objects.filter(payments_in(start, end))
+        .order_by()
+        .values_list("status", "currency")
+        .annotate(count=Count("pk"), amount=Sum("amount"))
+        .order_by("status", "currency")
+    )
+    return [
+        StatusTotal(status, currency, count, money(amount, currency))
+        for status, currency, count, amount in rows
+    ]
+
+
+PAYMENT_COLUMNS = (
+    "status", "moment", "amount", "amount_refunded", "currency", "customer__name", "invoice__number",
+    "contract__title", "gateway", "gateway_reference", "attempt_count",
+)  # fmt: skip
+
+
+def payment_rows(*, start: date, end: date) -> Iterator[tuple]:
+    """The period's payments (PAYMENT_COLUMNS), by status then moment, streamed."""
+    return (
+        PaymentTransaction.objects.filter(payments_in(start, end))
+        .annotate(moment=PAYMENT_MOMENT)
+        .order_by("status", "moment", "pk")
+        .values_list(*PAYMENT_COLUMNS)
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+FAILED_COLUMNS = (
+    "moment", "amount", "currency", "customer__name", "invoice__number", "contract__title", "gateway",
+    "attempt_count", "failure_code", "failure_message", "next_retry_at",
+)  # fmt: skip
+
+
+def failed_payment_rows(*, start: date, end: date) -> Iterator[tuple]:
+    """Payments whose last attempt failed in the period (FAILED_COLUMNS), streamed."""
+    lo, hi = day_bounds(start, end)
+    return (
+        PaymentTransaction.objects.filter(failed_in(lo, hi))
+        .annotate(moment=Coalesce("last_attempt_at", "created_at"))
+        .order_by("moment", "pk")
+        .values_list(*FAILED_COLUMNS)
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+# --- refunds -------------------------------------------------------------------------------------
+class RefundTotal(NamedTuple):
+    currency: str
+    count: int
+    amount: Decimal
+
+
+def refunds_in_period(*, start: date, end: date) -> list[RefundTotal]:
+    """Refunds that succeeded in the period, per currency: one grouped query."""
+    rows = (
+        succeeded_refunds(start, end)
+        .order_by()
+        .values_list("currency")
+        .annotate(count=Count("pk"), amount=Sum("amount"))
+        .order_by("currency")
+    )
+    return [RefundTotal(currency, count, money(amount, currency)) for currency, count, amount in rows]
+
+
+REFUND_COLUMNS = (
+    "processed_at", "amount", "currency", "payment_id", "payment__customer__name", "payment__invoice__number",
+    "payment__contract__title", "reason", "approved_by__email", "gateway_reference",
+)  # fmt: skip
+
+
+def refund_rows(*, start: date, end: date) -> Iterator[tuple]:
+    """Refunds that succeeded in the period (REFUND_COLUMNS), streamed."""
+    return (
+        succeeded_refunds(start, end)
+        .order_by("processed_at", "pk")
+        .values_list(*REFUND_COLUMNS)
+        .iterator(chunk_size=CHUNK)
+    )
