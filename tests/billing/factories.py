@@ -132,3 +132,32 @@ class EscrowHoldFactory(DjangoModelFactory):
     amount = factory.LazyAttribute(lambda o: o.contract.amount)
     currency = "EUR"
     key = factory.LazyAttribute(lambda o: f"contract-{o.contract.pk}-hold")
+
+
+# --- admin tests (gateway events, reports) --------------------------------------------------------
+class GatewayEventFactory(DjangoModelFactory):
+    class Meta:
+        model = "billing.GatewayEvent"
+
+    gateway = "stripe"
+    event_id = factory.Sequence(lambda n: f"evt_test_{n:06d}")
+    event_type = "payment_intent.succeeded"
+    payload = factory.LazyAttribute(
+        lambda o: {"id": o.event_id, "type": o.event_type, "data": {"object": {}}}
+    )
+    status = "failed"
+    result = "KeyError: 'metadata'"
+
+
+class FinancialReportFactory(DjangoModelFactory):
+    """A stored daily report whose file is a few bytes (not a workbook)."""
+
+    class Meta:
+        model = "billing.FinancialReport"
+
+    kind = "daily"
+    period_start = factory.Sequence(lambda n: datetime.date(2026, 1, 1) + datetime.timedelta(days=n))
+    period_end = factory.LazyAttribute(lambda o: o.period_start)
+    file = factory.django.FileField(filename="daily-report.xlsx", data=b"PK-test-workbook")
+    generated_at = factory.LazyFunction(timezone.now)
+    row_counts = factory.LazyFunction(lambda: {"Summary": 3, "Payments": 10})

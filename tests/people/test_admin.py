@@ -114,7 +114,8 @@ def test_dashboard_runs_a_constant_number_of_queries(client_a, tenant_a, django_
     with tenant_context(tenant_a):
         for _ in range(30):
             MembershipFactory(role=Role.OPS)
-    with django_assert_max_num_queries(20):
+    # Every app's widgets for an owner (billing's cards and chart: 6 queries), whatever the data size.
+    with django_assert_max_num_queries(26):
         assert client_a.get("/admin/").status_code == 200
 
 
