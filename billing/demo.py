@@ -216,11 +216,19 @@ def _one_off_invoices(stories, plans, finance, owner, today) -> int:
     invoices.void_invoice(
         invoice_id=workshop.pk, reason="Workshop cancelled; the money was returned.", by=finance
     )
-    # Refunded in part (unused seats), the rest written off.
+    # Refunded in part (a credit for unused seats); the invoice stays paid.
     kernel = Invoice.objects.filter(subscription=stories["ending"], status=InvoiceStatus.PAID).first()
     if kernel is not None:
         _refund(kernel, Decimal("30.00"), "Credit for two unused seats.", finance, owner)
-        invoices.mark_uncollectible(invoice_id=kernel.pk, by=finance)
+    # Never paid by a customer who left: written off.
+    lost = invoices.create_invoice(
+        customer_id=stories["canceled"].customer_id,
+        currency="EUR",
+        lines=[{"description": "Data migration (one-off)", "quantity": 1, "unit_price": "390.00"}],
+        issue=True,
+        by=finance,
+    )
+    invoices.mark_uncollectible(invoice_id=lost.pk, by=finance)
     # Waiting for the owner's approval.
     latest = (
         PaymentTransaction.objects.filter(
@@ -251,7 +259,7 @@ def _one_off_invoices(stories, plans, finance, owner, today) -> int:
         notes="Estimate: issued once the scope is signed.",
         by=finance,
     )
-    return 3
+    return 4
 
 
 def _refund(invoice, amount, reason, asked_by, approved_by):

@@ -77,6 +77,7 @@ STEPS_BY_STATUS = {
     I.DRAFT: {ISSUE.name},
     I.OPEN: {MARK_PAID.name, WRITE_OFF.name, VOID.name},
     I.UNCOLLECTIBLE: {MARK_PAID.name, VOID.name},
+    I.PAID: {VOID.name},  # once its payments are refunded (the service checks)
 }
 
 

@@ -1,5 +1,7 @@
 """Generated financial reports (Excel files), kept so finance can download them again."""
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -8,7 +10,8 @@ from people.tenancy import TenantOwned
 
 
 def report_path(report, filename: str) -> str:
-    return f"billing/reports/tenant-{report.tenant_id}/{filename}"
+    """billing/reports/tenant-<id>/<random>/<name>: never guessable from a date."""
+    return f"billing/reports/tenant-{report.tenant_id}/{uuid.uuid4().hex}/{filename}"
 
 
 class FinancialReport(TenantOwned):

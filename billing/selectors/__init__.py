@@ -7,6 +7,7 @@ counts for a payment depends on what happened to it:
 - failed on its last attempt (`last_attempt_at`, else `created_at`);
 - pending on `created_at`.
 A refund counts when it succeeded (`processed_at`); an escrow entry when it was written.
+Revenue counts payments of invoices only: a contract's funding is client money held in escrow.
 Amounts are per currency and never added across currencies. Sums are rounded to the currency's
 minor unit here because SQLite sums decimals as floats.
 

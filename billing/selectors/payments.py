@@ -24,6 +24,11 @@ from billing.selectors.periods import (
     tenant_zone,
 )
 
+# Revenue is what customers paid on invoices. A contract's funding is the client's money held in
+# escrow for the provider (see billing.selectors.escrow), not the tenant's revenue.
+ON_INVOICES = {"invoice__isnull": False}
+REFUNDS_ON_INVOICES = {"payment__invoice__isnull": False}
+
 
 class Revenue(NamedTuple):
     currency: str
@@ -39,7 +44,7 @@ def revenue(*, start: date, end: date) -> list[Revenue]:
     lo, hi = day_bounds(start, end)
     collected = {
         currency: (amount, count)
-        for currency, amount, count in PaymentTransaction.objects.filter(collected_in(lo, hi))
+        for currency, amount, count in PaymentTransaction.objects.filter(collected_in(lo, hi), **ON_INVOICES)
         .order_by()
         .values_list("currency")
         .annotate(amount=Sum("amount"), count=Count("pk"))
@@ -47,6 +52,7 @@ def revenue(*, start: date, end: date) -> list[Revenue]:
     refunded = {
         currency: (amount, count)
         for currency, amount, count in succeeded_refunds(start, end)
+        .filter(**REFUNDS_ON_INVOICES)
         .order_by()
         .values_list("currency")
         .annotate(amount=Sum("amount"), count=Count("pk"))
@@ -66,7 +72,7 @@ def revenue_by_month(*, start: date, end: date) -> list[tuple[date, str, Decimal
     lo, hi = day_bounds(start, end)
     totals: dict[tuple[date, str], Decimal] = {}
     gross = (
-        PaymentTransaction.objects.filter(collected_in(lo, hi))
+        PaymentTransaction.objects.filter(collected_in(lo, hi), **ON_INVOICES)
         .annotate(month=TruncMonth("succeeded_at", tzinfo=zone))
         .order_by()
         .values_list("month", "currency")
@@ -74,6 +80,7 @@ def revenue_by_month(*, start: date, end: date) -> list[tuple[date, str, Decimal
     )
     back = (
         succeeded_refunds(start, end)
+        .filter(**REFUNDS_ON_INVOICES)
         .annotate(month=TruncMonth("processed_at", tzinfo=zone))
         .order_by()
         .values_list("month", "currency")
@@ -88,7 +95,7 @@ def revenue_by_month(*, start: date, end: date) -> list[tuple[date, str, Decimal
 
 class PlanDay(NamedTuple):
     day: date
-    plan_id: int | None  # None: invoices without a subscription, and contract payments
+    plan_id: int | None  # None: invoices without a subscription
     plan: str
     currency: str
     amount: Decimal
@@ -100,7 +107,7 @@ def revenue_by_day_and_plan(*, start: date, end: date) -> list[PlanDay]:
     in one grouped query; days without payments are absent, "no plan" comes last in a day."""
     lo, hi = day_bounds(start, end)
     rows = (
-        PaymentTransaction.objects.filter(collected_in(lo, hi))
+        PaymentTransaction.objects.filter(collected_in(lo, hi), **ON_INVOICES)
         .annotate(day=TruncDate("succeeded_at", tzinfo=tenant_zone()))
         .order_by()
         .values_list("day", "invoice__subscription__plan_id", "invoice__subscription__plan__name", "currency")

@@ -1,7 +1,7 @@
 """Invoice workflows: draft, add lines, issue (numbered), pay, void, write off.
 
     draft --issue--> open --payments cover the total--> paid
-                     open --void (nothing paid yet)--> void
+                     open/paid --void (no money kept)--> void
                      open --write off--> uncollectible --payment--> paid
 
 Totals are recomputed from the lines (Decimal, quantized to the currency); one invoice holds one
@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from billing.models import (
@@ -26,6 +27,7 @@ from billing.models import (
     PaymentTransaction,
     Plan,
 )
+from billing.models.choices import COLLECTED_PAYMENT_STATUSES
 from billing.money import quantize
 from billing.services.common import labels, tenant_today
 from billing.services.errors import BillingError, TransitionNotAllowed
@@ -214,17 +216,21 @@ def mark_invoice_paid(
 
 @transaction.atomic
 def void_invoice(*, invoice_id: int, reason: str, by: User | None = None) -> Invoice:
-    """Open -> void. Keeps its number (no gap); refused once money was received (refund first)."""
+    """Open, uncollectible or paid -> void. Keeps its number (no gap); refused while any money
+    received on it is kept (refund the payments first)."""
     if not (reason or "").strip():
         raise BillingError({"reason": "Say why the invoice is void; it is kept with the invoice."})
     invoice = locked_invoice(invoice_id)
     if invoice.status == S.DRAFT:
         raise TransitionNotAllowed("A draft has no number yet: delete it instead of voiding it.")
-    _refuse_unless(invoice, PAYABLE, "void")
-    if invoice.amount_paid > 0:
+    _refuse_unless(invoice, (*PAYABLE, S.PAID), "void")
+    kept = invoice.payments.filter(status__in=COLLECTED_PAYMENT_STATUSES).aggregate(
+        kept=Sum(F("amount") - F("amount_refunded"))
+    )["kept"] or Decimal(0)
+    if kept > 0:
         raise BillingError(
-            f"{invoice.amount_paid} {invoice.currency} was already paid on {invoice}; refund the "
-            "payments first, or write the rest off as uncollectible."
+            f"{kept} {invoice.currency} paid on {invoice} is still kept; refund the payments "
+            "first, or write the rest off as uncollectible."
         )
     invoice.status, invoice.voided_at, invoice.void_reason = S.VOID, timezone.now(), reason.strip()[:200]
     invoice._history_user = by

@@ -27,12 +27,11 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing.gateways import RefundResult, get_gateway
-from billing.models import InvoiceStatus, PaymentStatus, PaymentTransaction, RefundRequest, RefundStatus
+from billing.models import PaymentStatus, PaymentTransaction, RefundRequest, RefundStatus
 from billing.models.choices import COLLECTED_PAYMENT_STATUSES
 from billing.money import display, quantize
 from billing.services.common import labels
 from billing.services.errors import BillingError, GatewayError, TransitionNotAllowed
-from billing.services.invoices import locked_invoice
 from people.models import User
 
 R = RefundStatus
@@ -158,6 +157,8 @@ def reject_refund(*, refund_id: int, reason: str, by: User) -> RefundRequest:
 
 
 def _money_returned(refund: RefundRequest, payment: PaymentTransaction, by: User | None) -> None:
+    """The payment records what went back. Its invoice stays as it is: a refund is money returned
+    (a credit), not a debt re-opened, so nobody is charged again for it."""
     payment.amount_refunded += refund.amount
     payment.status = (
         PaymentStatus.REFUNDED
@@ -165,15 +166,6 @@ def _money_returned(refund: RefundRequest, payment: PaymentTransaction, by: User
         else PaymentStatus.PARTIALLY_REFUNDED
     )
     _save(payment, by)
-    if payment.invoice_id is None:
-        return
-    invoice = locked_invoice(payment.invoice_id)
-    invoice.amount_paid -= refund.amount
-    invoice.amount_due = invoice.total - invoice.amount_paid
-    if invoice.status == InvoiceStatus.PAID and invoice.amount_due > 0:
-        invoice.status, invoice.paid_at = InvoiceStatus.OPEN, None
-    invoice._history_user = by
-    invoice.save(update_fields=["amount_paid", "amount_due", "status", "paid_at", "updated_at"])
 
 
 def record_refund_result(

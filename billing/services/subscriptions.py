@@ -77,7 +77,11 @@ def start_subscription(
 
 
 def invoice_periods(
-    subscriptions: list[Subscription], *, by: User | None = None, settings: BillingSettings | None = None
+    subscriptions: list[Subscription],
+    *,
+    by: User | None = None,
+    settings: BillingSettings | None = None,
+    issue_date: date | None = None,
 ) -> list[Invoice]:
     """Issue one invoice per subscription for its current period, in bulk (numbers reserved in one
     block, invoices, lines and their history rows written in a few queries). A subscription that
@@ -95,7 +99,7 @@ def invoice_periods(
     if not todo:
         return []
     settings = settings or BillingSettings.current()
-    today = tenant_today()
+    today = issue_date or tenant_today()
     numbers = iter(reserve_invoice_numbers(today.year, len(todo)))
     invoices, lines = [], []
     for subscription in todo:
@@ -149,7 +153,8 @@ def generate_monthly_invoices(*, today: date | None = None, by: User | None = No
     that ended become active. Idempotent: a renewed subscription is no longer due, and the unique
     (subscription, period_start) constraint refuses a second invoice for a period. Works in chunks,
     each in its own transaction with its rows locked (skip_locked: two runs never share a row).
-    A subscription several periods behind gets one invoice per missed period. Returns invoices made."""
+    A subscription several periods behind gets one invoice per missed period. Invoices are issued
+    on `today` (the tenant's today by default). Returns invoices made."""
     today = today or tenant_today()
     settings = BillingSettings.current()
     made = 0
@@ -176,7 +181,7 @@ def generate_monthly_invoices(*, today: date | None = None, by: User | None = No
                 )
                 renewed.append(subscription)
             _save_renewals(due, by=by)
-            invoices = invoice_periods(renewed, by=by, settings=settings)
+            invoices = invoice_periods(renewed, by=by, settings=settings, issue_date=today)
             queue_collection(invoices, gateway=settings.gateway)
             made += len(invoices)
         if on_progress:

@@ -130,12 +130,11 @@ def test_a_manual_refund_is_returned_offline_at_once(in_a, finance, approver):
     assert (refund.status, refund.gateway_reference) == (RefundStatus.SUCCEEDED, "BANK-RET-7")
     payment = reload(payment)
     assert (payment.status, payment.amount_refunded) == (PaymentStatus.PARTIALLY_REFUNDED, Decimal("30.00"))
-    invoice = reload(payment.invoice)
-    assert (invoice.status, invoice.amount_paid, invoice.amount_due, invoice.paid_at) == (
-        InvoiceStatus.OPEN,
-        Decimal("70.00"),
-        Decimal("30.00"),
-        None,
+    invoice = reload(payment.invoice)  # a refund is a credit: the invoice is not owed again
+    assert (invoice.status, invoice.amount_paid, invoice.amount_due) == (
+        InvoiceStatus.PAID,
+        Decimal("100.00"),
+        Decimal("0.00"),
     )
     second = approved(payment, None, requester=finance, approver=approver)
     assert refunds.process_refund(refund_id=second.pk).gateway_reference == f"offline-refund-{second.pk}"
@@ -159,7 +158,7 @@ def test_a_stripe_refund_sends_its_attempt_key(on_stripe, finance, approver):
     assert call.idempotency_key == f"refund-{refund.pk}-attempt-1"
     assert (call.params["payment_intent"], call.params["amount"]) == (payment.gateway_reference, "10000")
     assert reload(payment).status == PaymentStatus.REFUNDED
-    assert reload(payment.invoice).status == InvoiceStatus.OPEN
+    assert reload(payment.invoice).status == InvoiceStatus.PAID
 
 
 def test_an_unreachable_gateway_leaves_the_refund_approved_with_the_same_key(on_stripe, finance, approver):
