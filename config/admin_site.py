@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from unfold.sites import UnfoldAdminSite
 
+from config.platform_page import platform_urls
 from people.middleware import SESSION_KEY, allowed_tenant, tenants_for
 from people.registry import collect
 
@@ -29,6 +30,7 @@ class ConsoleAdminSite(UnfoldAdminSite):
         app_pages = [url for _app, build in collect("admin_views", "admin_urls") for url in build(self)]
         return [
             path("switch-tenant/", self.admin_view(require_POST(self.switch_tenant)), name="switch_tenant"),
+            *platform_urls(self),  # superusers only: schedules, failed tasks, queue, tenant health
             *app_pages,
             *super().get_urls(),
         ]

@@ -31,12 +31,10 @@ def sidebar_navigation(request):
     """Groups for unfold's sidebar, read from `get_app_list`, which already applies the role's view
     permissions in the active tenant; a model the role cannot see never appears. App pages follow
     their app's models."""
-    groups = [
-        {
-            "title": "",
-            "items": [{"title": "Dashboard", "icon": "dashboard", "link": reverse("admin:index")}],
-        }
-    ]
+    home = [{"title": "Dashboard", "icon": "dashboard", "link": reverse("admin:index")}]
+    if request.user.is_superuser:  # platform staff: schedules, failed tasks, queue, tenant health
+        home.append({"title": "Platform", "icon": "monitor_heart", "link": reverse("admin:platform")})
+    groups = [{"title": "", "items": home}]
     for app in admin.site.get_app_list(request):
         icon = APP_ICONS.get(app["app_label"], "folder")
         groups.append(

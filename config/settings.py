@@ -196,13 +196,17 @@ Q_CLUSTER = {
     "timeout": env.int("Q_TIMEOUT", default=300),
     "retry": env.int("Q_RETRY", default=600),  # well above timeout, or a long task runs twice at once
     "max_attempts": 3,
-    "save_limit": 1000,
+    # 0 = keep every success: q2's count cap reads and locks the whole success table on each save.
+    # people.purge_old_task_records deletes them by age instead (Q_SUCCESS_KEEP_DAYS).
+    "save_limit": 0,
     "ack_failures": True,  # failed tasks are kept (saved as failures) for the admin, not redelivered
     "catch_up": False,  # missed schedule runs are not replayed after downtime
     "poll": 1,
     "label": "Background tasks",
     "sync": env.bool("Q_SYNC", default=False),
 }
+# Days a successful task record is kept (failed ones stay until retried on the platform page).
+Q_SUCCESS_KEEP_DAYS = env.int("Q_SUCCESS_KEEP_DAYS", default=14)
 if Q_BROKER == "redis":
     if not REDIS_URL:
         raise ImproperlyConfigured("Q_BROKER=redis needs REDIS_URL.")

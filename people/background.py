@@ -84,6 +84,13 @@ def enqueue_global(func: Callable | str, *args, task_name: str | None = None, **
     return _send("people.background.run_global", (func_path, *args), kwargs, q_options)
 
 
+def send_again(func_path: str, args, kwargs, *, task_name: str, group: str | None = None):
+    """Send a failed task again exactly as it was stored: a tenant task keeps its trampoline and
+    tenant id, so it re-enters its tenant. Used by the platform page's retry."""
+    q_options = {key: value for key, value in {"task_name": task_name, "group": group}.items() if value}
+    return _send(func_path, tuple(args or ()), dict(kwargs or {}), q_options)
+
+
 def _refuse_leaked_tenant(func_path: str) -> None:
     leaked = active_tenant_or_none()
     if leaked is not None or in_all_tenants_mode():

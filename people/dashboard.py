@@ -8,6 +8,7 @@ from django.db.models import Count, Q, Value
 from django.utils import timezone
 
 from people import selectors
+from people.analytics import metric_today
 from people.models import Membership, RequestStatus, TimeOffRequest
 from people.roles import Role
 from people.tenancy import TenantOwned
@@ -116,8 +117,12 @@ def headcount_kpis(request):
         return None
     first, last = _this_month(timezone.localdate())
     summary = selectors.headcount_summary(month_start=first, month_end=last)
+    # The hourly snapshot when there is one today (the pattern for large tenants), else the live count.
+    snapshot = metric_today("people.headcount")
+    headcount = summary["headcount"] if snapshot is None else int(snapshot.value)
+    footer = "active and on leave" + ("" if snapshot is None else f", as of {snapshot.updated_at:%H:%M} UTC")
     return [
-        {"kind": "kpi", "title": "Headcount", "value": summary["headcount"], "footer": "active and on leave"},
+        {"kind": "kpi", "title": "Headcount", "value": headcount, "footer": footer},
         {
             "kind": "kpi",
             "title": "Joiners / leavers",

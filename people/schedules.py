@@ -37,4 +37,33 @@ SCHEDULES = [
         schedule_type=Schedule.MINUTES,
         minutes=10,
     ),
+    # Maintenance (people.maintenance): q2 keeps every successful task record (save_limit 0, as its
+    # count cap locks the whole table on each save), so old ones are deleted by age instead.
+    ScheduleSpec(
+        name="people.purge_old_task_records",
+        func="people.maintenance.purge_old_task_records",
+        schedule_type=Schedule.DAILY,
+    ),
+    # Each tenant keeps change history for its own period (Tenant.history_retention_days).
+    ScheduleSpec(
+        name="people.purge_old_history",
+        func="people.maintenance.purge_old_history",
+        schedule_type=Schedule.DAILY,
+        per_tenant=True,
+    ),
+    # Global, not per tenant: one task computes every tenant from a few queries (a fan-out every
+    # five minutes would add a task record per tenant each time).
+    ScheduleSpec(
+        name="people.check_tenant_health",
+        func="people.tenant_health.check_tenant_health",
+        schedule_type=Schedule.MINUTES,
+        minutes=5,
+    ),
+    # Today's metric snapshots (people.analytics), which the dashboards read.
+    ScheduleSpec(
+        name="people.refresh_daily_metrics",
+        func="people.analytics.refresh_daily_metrics",
+        schedule_type=Schedule.HOURLY,
+        per_tenant=True,
+    ),
 ]

@@ -44,6 +44,7 @@ class TenantAdmin(SimpleHistoryAdmin, PlatformOnlyAdmin):
         (None, {"fields": ["name", "slug", "is_active", "default_currency", "timezone"]}),
         ("Company profile", {"fields": ["legal_name", "website", "logo"]}),
         ("Address", {"fields": ["address_line1", "address_line2", "postal_code", "city", "country"]}),
+        ("Data retention", {"fields": ["history_retention_days"]}),
     ]
 
     def get_queryset(self, request):

@@ -9,6 +9,7 @@ from people.models.accounts import (
     validate_logo_size,
 )
 from people.models.imports import ImportFormat, ImportJob, ImportStatus
+from people.models.operations import DailyMetric, TenantHealthSnapshot
 from people.models.organisation import Department, Employee, EmployeeStatus, EmploymentType
 from people.models.timeoff import (
     ACTIVE_REQUEST_STATUSES,
@@ -33,6 +34,7 @@ __all__ = [
     "AccrualMethod",
     "ApprovalChain",
     "ApprovalStep",
+    "DailyMetric",
     "Department",
     "Employee",
     "EmployeeStatus",
@@ -45,6 +47,7 @@ __all__ = [
     "Membership",
     "RequestStatus",
     "Tenant",
+    "TenantHealthSnapshot",
     "TimeOffApproval",
     "TimeOffLedgerEntry",
     "TimeOffRequest",

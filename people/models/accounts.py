@@ -8,7 +8,7 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, RegexValidator
+from django.core.validators import FileExtensionValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
@@ -109,6 +109,14 @@ class Tenant(models.Model):
     postal_code = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text=_("ISO 3166 two-letter code, e.g. DE."))
+    history_retention_days = models.PositiveIntegerField(
+        _("keep history for (days)"),
+        default=1095,
+        validators=[MinValueValidator(30)],
+        help_text=_(
+            "Change history older than this is deleted every night (default 3 years, at least 30 days)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
