@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -5,12 +7,15 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from config import health
+from people.private_files import PUBLIC_MEDIA, private_file
 
 urlpatterns = [
     path("health/", health.health, name="health"),
     path("ready/", health.ready, name="ready"),
     path("admin/", admin.site.urls),
     path("billing/", include("billing.urls")),
+    # CVs, check documents and reports: checked against the active tenant and the user's role.
+    path("files/<path:path>", private_file, name="private_file"),
     # Invited members set their first password through Django's password-reset views.
     path(
         "accounts/reset/<uidb64>/<token>/",
@@ -26,4 +31,8 @@ urlpatterns = [
 if settings.DEBUG:
     from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Only the public folders: private files go through /files/ (people/private_files.py).
+    for folder in PUBLIC_MEDIA:
+        urlpatterns += static(
+            settings.MEDIA_URL + folder, document_root=os.path.join(settings.MEDIA_ROOT, folder)
+        )

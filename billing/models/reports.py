@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from billing.models.choices import STATUS_LENGTH, ReportKind
+from people.private_files import private_storage
 from people.tenancy import TenantOwned
 
 
@@ -18,7 +19,7 @@ class FinancialReport(TenantOwned):
     kind = models.CharField(max_length=STATUS_LENGTH, choices=ReportKind.choices)
     period_start = models.DateField()
     period_end = models.DateField(help_text=_("Last day included."))
-    file = models.FileField(upload_to=report_path, max_length=300)
+    file = models.FileField(upload_to=report_path, storage=private_storage, max_length=300)
     generated_at = models.DateTimeField()
     row_counts = models.JSONField(default=dict, help_text=_("Rows written per sheet."))
     emailed_to = models.JSONField(default=list, blank=True)

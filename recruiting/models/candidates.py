@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from people.models import Employee
+from people.private_files import private_storage
 from people.tenancy import TenantOwned
 from recruiting.models.choices import STATUS_LENGTH, EmploymentStatus, Source, VisaSponsorship
 from recruiting.validators import validate_cv
@@ -46,6 +47,7 @@ class Candidate(TenantOwned):
     cv = models.FileField(
         _("CV"),
         upload_to=cv_upload_path,
+        storage=private_storage,
         blank=True,
         validators=[validate_cv],
         help_text=_("PDF, DOCX or ODT, at most 10 MB."),

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from people.models import User
+from people.private_files import private_storage
 from people.tenancy import TenantOwned
 from recruiting.models.candidates import Candidate
 from recruiting.models.choices import (
@@ -188,7 +189,7 @@ def check_document_path(document, filename: str) -> str:
 class BackgroundCheckDocument(TenantOwned):
     background_check = models.ForeignKey(BackgroundCheck, on_delete=models.CASCADE, related_name="documents")
     document_type = models.CharField(max_length=80)
-    file = models.FileField(upload_to=check_document_path, blank=True)
+    file = models.FileField(upload_to=check_document_path, storage=private_storage, blank=True)
     status = models.CharField(
         max_length=STATUS_LENGTH, choices=DocumentStatus.choices, default=DocumentStatus.PENDING
     )
