@@ -35,9 +35,20 @@ ROLE_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 # Models no tenant role may touch, whatever its app grants: they belong to the platform.
-PLATFORM_ONLY_MODELS = {"people.tenant", "people.user"}
+PLATFORM_ONLY_MODELS = {
+    "people.tenant",
+    "people.user",
+    # The public catalogs hold every tenant's entries: platform staff browse them.
+    "catalog.publicjobcatalog",
+    "catalog.publicprovidercatalog",
+    "catalog.catalogsyncrun",
+}
 # Models only the listed roles may touch (app grants do not apply to them).
-RESTRICTED_MODELS = {"people.membership": {Role.OWNER: ALL}}
+RESTRICTED_MODELS = {
+    "people.membership": {Role.OWNER: ALL},
+    # What the tenant publishes (e.g. salaries) is the owner's decision.
+    "catalog.catalogsettings": {Role.OWNER: EDIT, Role.OPS: VIEW, Role.VIEWER: VIEW},
+}
 
 GROUP_PREFIX = "role:"
 

@@ -79,9 +79,8 @@ def last_successful_runs(tenant_ids, previous: dict[int, dict], since: datetime 
 
 def catalog_drift(tenant: Tenant) -> int | None:
     """Hook: `CATALOG_DRIFT` in `<app>/health.py`, called inside the tenant, returns how many public
-    catalog entries differ from the tenant's data. No app defines it yet (the catalog's integrity
-    check repairs as it counts and reads every row: too heavy every five minutes), so this is None,
-    shown as "not measured"."""
+    catalog entries are missing or orphaned (catalog/health.py: a few counting queries); None, shown
+    as "not measured", when no app defines it."""
     for _app, measure in collect("health", "CATALOG_DRIFT"):
         with tenant_context(tenant):
             return measure()

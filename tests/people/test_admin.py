@@ -1,5 +1,6 @@
 import pytest
 from django.core import mail
+from django.core.cache import cache
 
 from people.models import Membership, User
 from people.roles import Role
@@ -110,13 +111,22 @@ def test_dashboard_shows_members_per_role_and_recent_changes(client_a, tenant_a,
     assert changes and all("tenant-b" not in str(row) and "Bob" not in str(row) for row in changes)
 
 
-def test_dashboard_runs_a_constant_number_of_queries(client_a, tenant_a, django_assert_max_num_queries):
-    with tenant_context(tenant_a):
-        for _ in range(30):
-            MembershipFactory(role=Role.OPS)
-    # Every app's widgets for an owner (billing's cards and chart: 6 queries), whatever the data size.
-    with django_assert_max_num_queries(26):
-        assert client_a.get("/admin/").status_code == 200
+def test_dashboard_runs_a_constant_number_of_queries(client_a, tenant_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client_a.get("/admin/")  # warm-up: per-process caches (content types, the permission cache)
+    counts = []
+    for _ in range(2):
+        with tenant_context(tenant_a):
+            for _ in range(30):
+                MembershipFactory(role=Role.OPS)
+        cache.clear()  # the dashboard caches its figures briefly: measure a cold page each time
+        with CaptureQueriesContext(connection) as queries:
+            assert client_a.get("/admin/").status_code == 200
+        counts.append(len(queries))
+    # Every app's widgets for an owner (one or a few aggregate queries each), whatever the size.
+    assert counts[0] == counts[1] <= 30, counts
 
 
 def test_membership_changelist_runs_a_constant_number_of_queries(

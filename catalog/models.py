@@ -1,1 +1,0 @@
-"""Models arrive with this app's issue; every tenant-owned model inherits people.tenancy.TenantOwned."""

@@ -1,0 +1,63 @@
+"""Search over the catalogs (what the public pages will call): full-text with a GIN index on
+PostgreSQL, icontains on SQLite; the same answers on both."""
+
+import pytest
+from django.db import connection
+
+from catalog.models import PublicJobCatalog, PublicProviderCatalog
+from catalog.selectors import search, with_category
+from people.tenancy import tenant_context
+from tests.catalog.factories import ListedJobFactory, ListedProviderFactory
+from tests.marketplace.factories import ServiceCategoryFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+ON_POSTGRESQL = connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def jobs(tenant_a, tenant_b):
+    with tenant_context(tenant_a):
+        python = ListedJobFactory(
+            title="Backend Developer", skills=["Python", "PostgreSQL"], description="APIs."
+        )
+        design = ListedJobFactory(title="Product Designer", skills=["Figma"], category="Design",
+                                  description="Design systems for <b>mobile</b> apps.")  # fmt: skip
+    with tenant_context(tenant_b):
+        sales = ListedJobFactory(title="Account Executive", skills=[], category="Sales", location="Hamburg")
+    return {"python": python.pk, "design": design.pk, "sales": sales.pk}
+
+
+def found(text) -> set[int]:
+    return set(search(PublicJobCatalog.objects.all(), text).values_list("source_job_id", flat=True))
+
+
+def test_search_matches_title_skills_description_company_and_place(jobs):
+    assert found("developer") == {jobs["python"]}
+    assert found("postgresql") == {jobs["python"]}
+    assert found("mobile") == {jobs["design"]}
+    assert found("tenant") == set(jobs.values())  # the company name
+    assert found("hamburg") == {jobs["sales"]}
+    assert found("designer figma") == {jobs["design"]}  # every word must match
+    assert found("  ") == set(jobs.values())
+    assert found("nothing-like-this") == set()
+
+
+def test_providers_by_category_and_search(tenant_a):
+    with tenant_context(tenant_a):
+        designer = ListedProviderFactory(display_name="Pixel Studio", skills="Figma, Branding")
+        ServiceFactory(provider=designer, category=ServiceCategoryFactory(name="Design"))
+        ListedProviderFactory(display_name="Pipe Fixers", skills="Plumbing")
+    providers = PublicProviderCatalog.objects.all()
+    assert list(with_category(providers, "Design").values_list("display_name", flat=True)) == ["Pixel Studio"]
+    assert list(search(providers, "branding").values_list("display_name", flat=True)) == ["Pixel Studio"]
+    assert not with_category(providers, "Sales").exists()
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="GIN indexes exist on PostgreSQL only")
+def test_search_and_category_filter_use_the_gin_indexes(jobs):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: make the planner show its options
+    job_plan = search(PublicJobCatalog.objects.all(), "developer").explain()
+    provider_plan = with_category(PublicProviderCatalog.objects.all(), "Design").explain()
+    assert "catalog_job_search" in job_plan, job_plan
+    assert "catalog_provider_categories" in provider_plan, provider_plan
