@@ -10,8 +10,10 @@ during the import, `/proc/self/clear_refs` + VmHWM on Linux):
   ours           CandidateAdmin's resource (recruiting.resources.CandidateResource) as the
                  background import task runs it for a large file: `large_file=True`, the CSV read
                  by import-export's CSV format, `import_data(..., use_transactions=True,
-                 rollback_on_validation_errors=True)`: every row validated (full_clean), duplicate
-                 detection, bulk writes with history rows and the importing user
+                 rollback_on_validation_errors=True)`: every row validated (the model's field
+                 validation and clean(), people.resources.hr_base.ModelChecks), duplicate detection,
+                 bulk writes with history rows and the importing user (on PostgreSQL by COPY,
+                 people/resources/bulk.py), no per-row result kept for a valid row
   import-export  modelresource_factory(Candidate) with import_id_fields=("email",) and the package's
                  defaults (row by row: a lookup, a save and its history row per row), in one
                  transaction, without the tags column (its JSON widget cannot read "a, b"). It runs on the first --baseline-rows rows of the same file (its

@@ -1,18 +1,26 @@
 """Widgets, loader and the shared base of the HR imports: lookups by name or number cached per
 import, errors keyed by column."""
 
+import logging
+import re
+from copy import copy
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property, partial
 
+from django.core import validators
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models
+from django.db import connections, models
+from django.db.models.fields import NOT_PROVIDED
+from django.db.models.fields.files import FileDescriptor
 from django.utils import timezone
+from django.utils.encoding import force_str
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import RowResult
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from people.reports import FORMULA_TRIGGERS
+from people.resources import bulk
 from people.resources.base import TenantResource
 
 # --- HR imports (departments, employees, holidays, opening balances) -------------------------
@@ -33,16 +41,20 @@ from people.resources.base import TenantResource
 #   wrong numbers) and over two full passes (every row would be validated and saved twice).
 
 LOOKUP_CHUNK = 500
+logger = logging.getLogger("import_export.resources")  # row errors are logged where import-export logs them
 
 
 def as_text(value) -> str:
     """A cell as trimmed text; an XLSX number cell 1001.0 reads as "1001", and the quote our CSV
     exports put before text that starts like a formula ("'+49 30...") is dropped."""
-    if value is None:
+    if type(value) is str:  # a CSV cell: the common case, without the checks below
+        text = value.strip()
+    elif value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
+    else:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value).strip()
     if text[:1] == "'" and text[1:2] and text[1] in FORMULA_TRIGGERS:
         return text[1:]
     return text
@@ -52,6 +64,45 @@ def chunked(values, size=LOOKUP_CHUNK):
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+#: Values per lookup query on PostgreSQL, where they travel as one array parameter.
+ARRAY_CHUNK = 20_000
+
+
+class _AnyOf(models.Lookup):
+    """`<column> = ANY(%s)`, the values as one array (not registered on any field: see where_in)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if all(type(value) is str for value in values):
+            # Text (e-mails, names, phones) as one array literal: psycopg would adapt the values
+            # one by one, which costs 4 times more than the lookup.
+            return f"{lhs} = ANY(%s::text[])", (*lhs_params, _text_array(values))
+        return f"{lhs} = ANY(%s)", (*lhs_params, values)
+
+
+def _text_array(values) -> str:
+    """PostgreSQL's literal of a text array: each value in double quotes, \\ and " escaped."""
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
+def in_chunks(queryset, values):
+    """`values` in chunks of as many as one lookup query of `queryset` should take."""
+    postgres = connections[queryset.db].vendor == "postgresql"
+    return chunked(values, ARRAY_CHUNK if postgres else LOOKUP_CHUNK)
+
+
+def where_in(queryset, name, values):
+    """`queryset.filter(<name>__in=values)`; on PostgreSQL as `= ANY(array)`, one parameter
+    however many values (500 values as 500 parameters cost more to send than to look up)."""
+    if connections[queryset.db].vendor == "postgresql":
+        return queryset.filter(_AnyOf(models.F(name), values))
+    return queryset.filter(**{f"{name}__in": values})
 
 
 def column(name, widget=None, **kwargs) -> fields.Field:
@@ -82,6 +133,35 @@ def key_text(widget, value) -> str:
     return getattr(widget, "normalise", as_text)(value)
 
 
+def _is_iso_date(text: str) -> bool:
+    """YYYY-MM-DD with digits only: what both date.fromisoformat() and strptime("%Y-%m-%d") read
+    the same way (fromisoformat() also reads other ISO spellings, such as 20260131)."""
+    digits = text[:4] + text[5:7] + text[8:]
+    return len(text) == 10 and text[4] == text[7] == "-" and digits.isascii() and digits.isdigit()
+
+
+def _iso_moment(text: str):
+    """YYYY-MM-DD, YYYY-MM-DD HH:MM or YYYY-MM-DD HH:MM:SS (or a T for the space), read by
+    datetime.fromisoformat(), or None for any other text (IsoDateTimeWidget's strptime() loop
+    then reads it or says why not)."""
+    if not _is_iso_date(text[:10]):
+        return None
+    if len(text) == 10:
+        clock = ""
+    elif len(text) in (16, 19) and text[10] in " T":
+        clock = text[11:]
+        if not (clock.isascii() and clock[2] == ":" and clock[:2].isdigit() and clock[3:5].isdigit()):
+            return None
+        if len(clock) == 8 and not (clock[5] == ":" and clock[6:].isdigit()):
+            return None
+    else:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 class IsoDateWidget(widgets.DateWidget):
     """A date written YYYY-MM-DD, or an XLSX date cell. Other spellings (01/02/2026) are refused:
     they mean different days in different countries."""
@@ -97,6 +177,11 @@ class IsoDateWidget(widgets.DateWidget):
         text = as_text(value)
         if not text:
             return None
+        if _is_iso_date(text):
+            try:  # the usual spelling, read in C (strptime costs ~10x more)
+                return date.fromisoformat(text)
+            except ValueError:
+                pass  # e.g. 2026-02-30: strptime says why
         try:
             return datetime.strptime(text, "%Y-%m-%d").date()
         except ValueError:
@@ -118,15 +203,25 @@ class IsoDateTimeWidget(widgets.DateTimeWidget):
             text = as_text(value)
             if not text:
                 return None
-            for fmt in self.FORMATS:
-                try:
-                    moment = datetime.strptime(text, fmt)
-                    break
-                except ValueError:
-                    continue
-            else:
-                raise ValueError(f"{text!r} is not a date and time; write it as YYYY-MM-DD HH:MM.")
+            moment = _iso_moment(text) or self._strptime(text)
+            # What make_aware() does with a naive moment, without its checks (text is naive).
+            return moment.replace(tzinfo=self._zone or timezone.get_current_timezone())
         return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+    _zone = None
+
+    def begin_file(self):
+        """Called before each file (HRResource.before_import): the time zone is read once per file,
+        not once per cell."""
+        self._zone = timezone.get_current_timezone()
+
+    def _strptime(self, text):
+        for fmt in self.FORMATS:
+            try:
+                return datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+        raise ValueError(f"{text!r} is not a date and time; write it as YYYY-MM-DD HH:MM.")
 
 
 class MoneyWidget(widgets.DecimalWidget):
@@ -253,8 +348,9 @@ class KeyedLookupWidget(widgets.ForeignKeyWidget):
     def prime(self, values) -> None:
         self._cache = {}
         keys = sorted({self.normalise(value) for value in values} - {""})
-        for chunk in chunked(keys):
-            for obj in self.get_queryset(None, None).filter(**{f"{self.field}__in": chunk}):
+        queryset = self.get_queryset(None, None)
+        for chunk in in_chunks(queryset, keys):
+            for obj in where_in(queryset, self.field, chunk):
                 self.remember(obj)
 
     def remember(self, obj) -> None:
@@ -283,6 +379,26 @@ class KeyedLookupWidget(widgets.ForeignKeyWidget):
         raise ValueError(self.missing.format(key=key))
 
 
+#: The clean() of the widgets above: none reads the import's keyword arguments (dry_run, user...),
+#: so the lean row loop calls them without (see HRResource._plan_rows).
+_CLEAN_WITHOUT_KWARGS = frozenset(
+    widget.clean
+    for widget in (
+        TextWidget,
+        EmailWidget,
+        IsoDateWidget,
+        IsoDateTimeWidget,
+        MoneyWidget,
+        CountWidget,
+        YesNoWidget,
+        TextListWidget,
+        DaysWidget,
+        ChoiceWidget,
+        KeyedLookupWidget,
+    )
+)
+
+
 class KeyedInstanceLoader(ModelInstanceLoader):
     """Finds the rows a file updates with one query per 500 keys instead of one query per row.
 
@@ -295,13 +411,20 @@ class KeyedInstanceLoader(ModelInstanceLoader):
         self._by_key = None
 
     def _id_fields(self):
-        return [self.resource.fields[name] for name in self.resource.get_import_id_fields()]
+        if self._fields is None:
+            self._fields = [self.resource.fields[name] for name in self.resource.get_import_id_fields()]
+        return self._fields
+
+    _fields = None
 
     def _key(self, row):
         values = []
         for field in self._id_fields():
             try:
-                value = field.clean(row)
+                if type(field) is fields.Field and field.default is NOT_PROVIDED:  # what Field.clean() does
+                    value = field.widget.clean(row[field.column_name], row=row)
+                else:
+                    value = field.clean(row)
             except (ValueError, LookupError, ValidationError):
                 return None
             if value is None or value == "":
@@ -311,13 +434,20 @@ class KeyedInstanceLoader(ModelInstanceLoader):
 
     def _load(self):
         self._by_key = {}
-        keys = {key for row in self.dataset.dict if (key := self._key(row))}
+        # Column by column: `dataset.dict` would build a dict of every cell of every row first.
+        names = [field.column_name for field in self._id_fields()]
+        if not all(name in (self.dataset.headers or ()) for name in names):
+            return
+        cells = zip(*(self.dataset[name] for name in names), strict=True)
+        keys = {key for values in cells if (key := self._key(dict(zip(names, values, strict=True))))}
         opts = self.resource._meta.model._meta
         attnames = [opts.get_field(field.attribute).attname for field in self._id_fields()]
         queryset = self.get_queryset()
-        for chunk in chunked(sorted(keys, key=str)):
-            lookups = {f"{attname}__in": {key[i] for key in chunk} for i, attname in enumerate(attnames)}
-            for obj in queryset.filter(**lookups):
+        for chunk in in_chunks(queryset, sorted(keys, key=str)):
+            found = queryset
+            for i, attname in enumerate(attnames):
+                found = where_in(found, attname, sorted({key[i] for key in chunk}, key=str))
+            for obj in found:
                 self._by_key[tuple(getattr(obj, attname) for attname in attnames)] = obj
 
     def get_instance(self, row):
@@ -325,6 +455,192 @@ class KeyedInstanceLoader(ModelInstanceLoader):
             self._load()
         key = self._key(row)
         return self._by_key.get(key) if key else None
+
+
+# --- model validation of large files ---------------------------------------------------------
+#
+# Django's full_clean() costs more per row than reading the row: each field's clean() runs
+# to_python(), validate() and every validator through several calls, for values that are almost
+# always fine. `ModelChecks.full_clean()` gives the same result with less work per value: a
+# field whose value passes a quick test that is never looser than Django's (type, blank, choices,
+# length, the field's own validators) is left as it is, and any other value goes through the
+# field's clean(), which makes the error message or converts the value exactly as full_clean()
+# would. Models that override clean_fields() or full_clean() keep them.
+
+_TEXT_FIELDS = (models.CharField, models.TextField, models.EmailField, models.SlugField, models.URLField)
+_INTEGER_FIELDS = (
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveBigIntegerField,
+    models.PositiveSmallIntegerField,
+)
+_PLAIN_FIELD_TYPES = (
+    (_TEXT_FIELDS, str),
+    (_INTEGER_FIELDS, int),
+    ((models.BooleanField,), bool),
+    ((models.DateField,), date),
+    ((models.DateTimeField,), datetime),
+)
+
+
+def _compiled(validator):
+    """The same validator, with the patterns Django compiles lazily compiled now: a lazy pattern
+    costs two proxy calls per use (the e-mail check of every row uses two)."""
+    names = {
+        validators.EmailValidator: ("user_regex", "domain_regex", "literal_regex"),
+        validators.RegexValidator: ("regex",),
+    }.get(type(validator), ())
+    if not names:
+        return validator
+    compiled = copy(validator)
+    for name in names:
+        lazy = getattr(validator, name)
+        setattr(compiled, name, re.compile(lazy.pattern, lazy.flags))
+    return compiled
+
+
+def _quick_check(field):
+    """A test value -> True only if Django's clean_fields() would leave `value` as it is without an
+    error: skipped (blank and empty), or cleaned by `field.clean()` into itself."""
+    empty_values, blank = field.empty_values, field.blank
+
+    def skipped(value):  # clean_fields() does not clean an empty value of a blank field
+        return blank and value in empty_values
+
+    if field.is_relation or field.generated:
+        return skipped
+    cls = type(field)
+    if cls is models.JSONField and field.encoder is None and not field.validators:
+
+        def check_json(value):  # a list of text (tags, skills) is always valid JSON
+            if type(value) is list and value and all(type(item) is str for item in value):
+                return True
+            return skipped(value)
+
+        return check_json
+    plain = next((kind for classes, kind in _PLAIN_FIELD_TYPES if cls in classes), None)
+    if plain is None:
+        return skipped
+    choices = None
+    if field.choices is not None:
+        try:
+            choices = frozenset(key for key, _ in field.flatchoices)
+        except TypeError:
+            return skipped
+    max_length, low, high, others = None, None, None, []
+    for validator in field.validators:
+        kind, limit = type(validator), getattr(validator, "limit_value", None)
+        if kind is validators.MaxLengthValidator and type(limit) is int and max_length is None:
+            max_length = limit
+        elif kind is validators.MinValueValidator and type(limit) is int and low is None:
+            low = limit
+        elif kind is validators.MaxValueValidator and type(limit) is int and high is None:
+            high = limit
+        else:
+            others.append(_compiled(validator))
+    # Of the plain types only text has an empty value ("").
+    text = plain is str
+
+    def check(value):
+        if type(value) is not plain:
+            return skipped(value)  # None, or a value to_python() would convert
+        if text and not value:
+            return blank  # not validated further by Django either
+        if choices is not None and value not in choices:
+            return False
+        if max_length is not None and len(value) > max_length:
+            return False
+        if (low is not None and value < low) or (high is not None and value > high):
+            return False
+        try:
+            for validator in others:
+                validator(value)
+        except ValidationError:
+            return False
+        return True
+
+    return check
+
+
+_UNREAD = object()
+
+
+class ModelChecks:
+    """`full_clean()` of one model, with quick tests for the common values (see above)."""
+
+    _cache: dict = {}
+
+    @classmethod
+    def of(cls, model):
+        if model not in cls._cache:
+            overridden = (
+                model.full_clean is not models.Model.full_clean
+                or model.clean_fields is not models.Model.clean_fields
+            )
+            cls._cache[model] = None if overridden else cls(model)
+        return cls._cache[model]
+
+    def __init__(self, model):
+        self.fields = [
+            (field, field.name, field.attname, _quick_check(field), self._no_file(model, field))
+            for field in model._meta.fields
+            if not field.generated
+        ]
+
+    @staticmethod
+    def _no_file(model, field) -> bool:
+        """Whether an empty file field of a blank=True field can be told from the stored name,
+        without the FieldFile that reading the attribute makes (then an empty one, skipped)."""
+        return (
+            field.blank
+            and type(field) is models.FileField
+            and type(model.__dict__.get(field.attname)) is FileDescriptor
+        )
+
+    def clean_fields(self, instance, exclude):
+        errors = {}
+        for field, name, attname, quick, no_file in self.fields:
+            if name in exclude:
+                continue
+            if no_file and instance.__dict__.get(attname, _UNREAD) in ("", None):
+                continue
+            raw_value = getattr(instance, attname)
+            if quick(raw_value):
+                continue
+            try:
+                setattr(instance, attname, field.clean(raw_value, instance))
+            except ValidationError as exc:
+                errors[name] = exc.error_list
+        if errors:
+            raise ValidationError(errors)
+
+    def full_clean(self, instance, exclude=None, validate_unique=True, validate_constraints=True):
+        """Model.full_clean(), with clean_fields() above."""
+        errors = {}
+        exclude = set() if exclude is None else set(exclude)
+        try:
+            self.clean_fields(instance, exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        try:
+            instance.clean()
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for step, wanted in (
+            (instance.validate_unique, validate_unique),
+            (instance.validate_constraints, validate_constraints),
+        ):
+            if not wanted:
+                continue
+            exclude.update(name for name in errors if name != NON_FIELD_ERRORS)
+            try:
+                step(exclude=exclude)
+            except ValidationError as exc:
+                errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 class _TrackedDiff(resources.Diff):
@@ -359,6 +675,9 @@ class HRResource(TenantResource):
         if self.bulk_writes:
             assert self.self_reference is None, "bulk writes cannot link rows to later rows"
             self._meta.use_bulk = True
+        self._row_plan = None  # see _plan_rows()
+        self._model_checks = None  # see ModelChecks
+        self._needs_unique_checks = None
 
     # --- bulk writes (bulk_writes = True) ----------------------------------------------------------
     def before_save_instance(self, instance, row, **kwargs):
@@ -378,7 +697,7 @@ class HRResource(TenantResource):
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if self.create_instances and (using_transactions or not dry_run):
             try:
-                bulk_create_with_history(
+                bulk.bulk_create_with_history(
                     self.create_instances,
                     self._meta.model,
                     batch_size=batch_size,
@@ -392,7 +711,7 @@ class HRResource(TenantResource):
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if self.update_instances and (using_transactions or not dry_run):
             try:
-                bulk_update_with_history(
+                bulk.bulk_update_with_history(
                     self.update_instances,
                     self._meta.model,
                     self.get_bulk_update_fields(),
@@ -426,8 +745,15 @@ class HRResource(TenantResource):
         headers = set(dataset.headers or ())
         id_fields = [self.fields[name] for name in self.get_import_id_fields()]
         if all(f.column_name in headers for f in id_fields):
-            for number, row in enumerate(dataset.dict, 1):
-                key = tuple(key_text(f.widget, row[f.column_name]) for f in id_fields)
+            normalise = [getattr(f.widget, "normalise", as_text) for f in id_fields]  # as key_text()
+            if len(id_fields) == 1:  # the usual case, without a tuple built by a generator per row
+                keys = (((normalise[0](value)),) for value in dataset[id_fields[0].column_name])
+            else:
+                cells = zip(*(dataset[f.column_name] for f in id_fields), strict=True)
+                keys = (
+                    tuple(n(value) for n, value in zip(normalise, values, strict=True)) for values in cells
+                )
+            for number, key in enumerate(keys, 1):
                 if not all(key):
                     continue  # no key: a new row (e.g. an employee whose number is generated)
                 first = self._first_row_of.setdefault(key, number)
@@ -436,10 +762,15 @@ class HRResource(TenantResource):
         for field in self.fields.values():
             if isinstance(field.widget, KeyedLookupWidget) and field.column_name in headers:
                 field.widget.prime(dataset[field.column_name])
+            if hasattr(field.widget, "begin_file"):
+                field.widget.begin_file()
         if self.self_reference:
             self.fields[self.self_reference].widget.file_rows = {
                 key[0]: number for key, number in self._first_row_of.items()
             }
+        self._needs_unique_checks = None
+        self._row_plan = self._plan_rows(headers) if self._lean_rows() else None
+        self._model_checks = ModelChecks.of(self._meta.model) if self._row_plan is not None else None
 
     def before_import_row(self, row, **kwargs):
         super().before_import_row(row, **kwargs)
@@ -470,6 +801,117 @@ class HRResource(TenantResource):
             self._row_results[number], self._row_values[number] = row_result, row
             self._diffs[number] = self._last_diff
 
+    # --- large files written in bulk: the lean row loop ---------------------------------------
+    # A background import of a large file (large_file=True) into a resource with bulk_writes runs
+    # import-export's row loop (import_row) with the same hooks, validation and errors, minus
+    # its per-row, per-column overhead: the columns to read and their widgets are worked out
+    # once per file instead of once per cell.
+    def _lean_rows(self) -> bool:
+        return (
+            self.large_file
+            and self._meta.use_bulk
+            and not self.self_reference
+            and type(self).import_field is HRResource.import_field
+        )
+
+    def _plan_rows(self, headers):
+        """[(field, attribute, column, widget's clean or None, saves_null_values, kwargs)] of the
+        columns a row fills, as import-export's import_instance() would visit them: a plain field
+        (most) is cleaned by its widget here, any other through import_field(); a widget of this
+        module is not handed the import's keyword arguments, which it does not read."""
+        plan = []
+        for field in self.get_import_fields():
+            if (
+                isinstance(field.widget, widgets.ManyToManyWidget)
+                or not field.attribute
+                or field.column_name not in headers
+                or field.readonly
+            ):
+                continue  # import_instance() skips it, import_field() too, or Field.save()
+            plain = (
+                type(field) is fields.Field and "__" not in field.attribute and field.default is NOT_PROVIDED
+            )
+            clean = field.widget.clean if plain else None
+            kwargs = getattr(type(field.widget), "clean", None) not in _CLEAN_WITHOUT_KWARGS
+            plan.append((field, field.attribute, field.column_name, clean, field.saves_null_values, kwargs))
+        return plan
+
+    def _import_planned(self, instance, row, **kwargs):
+        """import_instance() for the planned columns: the same values, setattr()s and errors."""
+        errors = {}
+        for field, attribute, column, clean, saves_null_values, with_kwargs in self._row_plan:
+            if clean is None:
+                try:
+                    self.import_field(field, instance, row, **kwargs)
+                except ValueError as exc:
+                    errors[attribute] = ValidationError(force_str(exc), code="invalid")
+                continue
+            try:
+                value = clean(row[column], row, **kwargs) if with_kwargs else clean(row[column], row)
+            except ValueError as exc:
+                errors[attribute] = ValidationError(f"Column {column}: {exc}", code="invalid")
+                continue
+            if value is not None or saves_null_values:
+                setattr(instance, attribute, value)
+        if errors:
+            raise ValidationError(errors)
+
+    def import_row(self, row, instance_loader, **kwargs):
+        if (
+            self._row_plan is None
+            or kwargs.get("retain_instance_in_row_result")
+            or self._meta.store_instance
+            or type(self).for_delete is not resources.Resource.for_delete
+        ):
+            return super().import_row(row, instance_loader, **kwargs)
+        return self._import_row_lean(row, instance_loader, kwargs)
+
+    def _import_row_lean(self, row, instance_loader, kwargs):
+        """import-export's import_row() as it runs for a large file written in bulk: the same hooks
+        in the same order, without the steps such a file never takes (diffs, deletes, many-to-many
+        fields, kept instances) nor the row's object name (a large file's result keeps no valid row,
+        see LargeFileResult)."""
+        row_result = self.get_row_result_class()()
+        if self._meta.store_row_values:
+            row_result.row_values = row
+        try:
+            self.before_import_row(row, **kwargs)
+            instance, new = self.get_or_init_instance(instance_loader, row)
+            self.after_init_instance(instance, new, row, **kwargs)
+            row_result.import_type = RowResult.IMPORT_TYPE_NEW if new else RowResult.IMPORT_TYPE_UPDATE
+            import_validation_errors = {}
+            try:
+                self.import_instance(instance, row, **kwargs)
+            except ValidationError as exc:
+                import_validation_errors = exc.update_error_dict(import_validation_errors)
+            if self.skip_row(instance, None, row, import_validation_errors):
+                row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+            else:
+                self.validate_instance(instance, import_validation_errors)
+                self.save_instance(instance, new, row, **kwargs)
+            self.after_import_row(row, row_result, **kwargs)
+        except ValidationError as exc:
+            row_result.import_type = RowResult.IMPORT_TYPE_INVALID
+            row_result.validation_error = exc
+        except Exception as exc:
+            row_result.import_type = RowResult.IMPORT_TYPE_ERROR
+            logger.debug(exc, exc_info=True)
+            row_result.errors.append(self.get_error_result_class()(exc, row=row, number=kwargs["row_number"]))
+        return row_result
+
+    def _unique_checks_needed(self, instance) -> bool:
+        """Whether validate_unique() can find anything: not when the model's only unique field is
+        its primary key, which a file never sets (the row's identity is the import key, checked
+        against the file and the database once per file), as Django then skips every check."""
+        if self._needs_unique_checks is None:
+            pk = instance._meta.pk.name
+            unique_checks, date_checks = instance._get_unique_checks(exclude={"tenant"})
+            imported = {field.attribute for field in self.get_import_fields()}
+            self._needs_unique_checks = bool(
+                date_checks or pk in imported or any(names != (pk,) for _, names in unique_checks)
+            )
+        return self._needs_unique_checks
+
     # --- rows ---------------------------------------------------------------------------------
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         try:
@@ -491,7 +933,9 @@ class HRResource(TenantResource):
                 # The row it names comes further down: save this one without the link for now.
                 self._deferred[kwargs.get("row_number")] = key
                 row = {**row, field.column_name: ""}
-        super().import_instance(instance, row, **kwargs)
+        if self._row_plan is not None:
+            return self._import_planned(instance, row, **kwargs)
+        return super().import_instance(instance, row, **kwargs)
 
     def check_instance(self, instance) -> dict[str, list[str]]:
         """Rules of a resource beyond the model's clean(), as {field name: [messages]}."""
@@ -511,8 +955,12 @@ class HRResource(TenantResource):
                 # file back): the unique ones are checked against the whole file and the database
                 # in check_instance() from lookups made once per import, the others are mirrored
                 # in clean(), and each check here would cost a query per row.
-                instance.full_clean(
-                    exclude=exclude, validate_unique=validate_unique, validate_constraints=False
+                checks = self._model_checks
+                full_clean = instance.full_clean if checks is None else partial(checks.full_clean, instance)
+                full_clean(
+                    exclude=exclude,
+                    validate_unique=validate_unique and self._unique_checks_needed(instance),
+                    validate_constraints=False,
                 )
             except ValidationError as exc:
                 errors = exc.update_error_dict(errors)
@@ -520,17 +968,17 @@ class HRResource(TenantResource):
             raise ValidationError(self.errors_by_column(errors))
 
     def _found_relations(self, instance) -> set[str]:
-        relations = {f.name: f for f in instance._meta.concrete_fields if f.many_to_one}
         found = set()
-        for field in self.fields.values():
-            relation = relations.get(field.attribute)
-            if (
-                relation is not None
-                and getattr(instance, relation.attname) is not None
-                and relation.is_cached(instance)
-            ):
+        for relation in self._imported_relations:
+            if getattr(instance, relation.attname) is not None and relation.is_cached(instance):
                 found.add(relation.name)
         return found
+
+    @cached_property
+    def _imported_relations(self):
+        """The model's foreign keys that a field of this resource fills."""
+        relations = {f.name: f for f in self._meta.model._meta.concrete_fields if f.many_to_one}
+        return [relations[f.attribute] for f in self.fields.values() if f.attribute in relations]
 
     def errors_by_column(self, errors: dict) -> dict[str, list[str]]:
         """{field name: errors} -> {column: ["Column <column>: message", ...]}."""

@@ -12,9 +12,11 @@ import pytest
 import tablib
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from import_export.formats.base_formats import CSV
 from openpyxl import load_workbook
 
+from people.models import ImportJob, ImportStatus
 from people.resources import DepartmentResource, EmployeeResource
 from people.tenancy import tenant_context
 from recruiting.models import (
@@ -27,6 +29,7 @@ from recruiting.models import (
 )
 from recruiting.resources import ApplicationResource, CandidateResource, JobPostingResource
 from tests.people.test_hr_resources import assert_clean, errors_by_row
+from tests.people.test_imports import job_url, only_job, upload
 from tests.recruiting.factories import ApplicationFactory, CandidateFactory, JobPostingFactory
 
 pytestmark = pytest.mark.django_db
@@ -386,3 +389,271 @@ def test_the_csv_export_quotes_formulae_and_imports_back_unchanged(client_a, ten
     with tenant_context(tenant_a):
         evil = Candidate.objects.get()
         assert (evil.first_name, evil.last_name) == ('=HYPERLINK("http://x")', "+1")
+
+
+# --- large files (the background import's path) -----------------------------------------------------
+# A background import runs CandidateResource(large_file=True): a leaner row loop (columns planned once
+# per file, model validation with quick checks), no per-row results kept, and on PostgreSQL the rows
+# and their history written by COPY (people/resources/bulk.py). It must write and refuse exactly what
+# the admin's synchronous import does.
+FULL_HEADERS = (
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "location",
+    "current_title",
+    "current_company",
+    "employment_status",
+    "visa_sponsorship_status",
+    "source",
+    "tags",
+    "consent_given_at",
+    "retention_until",
+)
+
+
+def full_row(email, first="Ada", phone="", **cells):
+    values = {
+        "email": email,
+        "first_name": first,
+        "last_name": "Lovelace",
+        "phone": phone,
+        "location": "London",
+        "current_title": "Engineer",
+        "current_company": "Engines",
+        "employment_status": "actively_looking",
+        "visa_sponsorship_status": "not_required",
+        "source": "linkedin",
+        "tags": "python, senior",
+        "consent_given_at": "2026-10-01 09:30",
+        "retention_until": "2027-10-01",
+        **cells,
+    }
+    return [values[h] for h in FULL_HEADERS]
+
+
+def candidates_file():
+    """New candidates, an update of a stored one (e-mail in another case), phone duplicates of a
+    stored candidate and of an earlier row, a formula quote, every date spelling."""
+    return dataset(
+        FULL_HEADERS,
+        full_row("new1@example.com", phone="+49 30 111"),
+        full_row("STORED@example.com", first="Updated", phone="+44 20 999"),
+        full_row("new2@example.com", phone="0049 30 111", tags=""),  # dup of row 1
+        full_row("new3@example.com", phone="+44 (20) 999"),  # dup of the stored candidate
+        full_row("new4@example.com", phone="'+1 555 0100", first="'=cmd"),  # quotes dropped
+        full_row("new5@example.com", consent_given_at="2026-10-01", retention_until=""),
+        full_row("new6@example.com", consent_given_at="2026-10-01T09:30:15", source="Job board"),
+        full_row("new7@example.com", consent_given_at="2026-1-2 9:05", retention_until="2027-1-2"),
+        full_row("new8@example.com", employment_status="", visa_sponsorship_status=""),
+    )
+
+
+def stored_candidate(tenant):
+    with tenant_context(tenant):
+        return CandidateFactory(
+            email="stored@example.com", first_name="Stored", last_name="Person", phone="+44 20 999"
+        )
+
+
+def snapshot(tenant):
+    """What an import left in a tenant: candidates and their history rows, without ids or times."""
+    names = [f for f in FULL_HEADERS if f != "email"] + ["phone_normalized", "anonymized_at", "cv"]
+    with tenant_context(tenant):
+        candidates = sorted(
+            (c.email, *(str(getattr(c, n)) for n in names), getattr(c.possible_duplicate_of, "email", None))
+            for c in Candidate.objects.select_related("possible_duplicate_of")
+        )
+        history = sorted(
+            (
+                h.email,
+                h.history_type,
+                h.history_user_id,
+                h.history_change_reason,
+                h.tenant_id == tenant.pk,
+                h.id == Candidate.objects.get(email=h.email).pk,
+                h.created_at is not None and h.updated_at is not None,
+                *(str(getattr(h, n)) for n in names),
+            )
+            for h in Candidate.history.all()
+        )
+    return candidates, history
+
+
+@pytest.mark.parametrize("large_file", [False, True])
+def test_a_file_imports_the_same_with_and_without_copy(
+    tenant_a, tenant_b, user_a, user_b, monkeypatch, large_file
+):
+    """On PostgreSQL rows and history rows are written by COPY; the Django path (simple-history's
+    bulk writes, as on SQLite) must give the same rows. On SQLite both runs take the Django path."""
+    from people.resources import bulk
+
+    stored_candidate(tenant_a), stored_candidate(tenant_b)
+    copied = CandidateResource(tenant=tenant_a, large_file=large_file).import_data(
+        candidates_file(), user=user_a
+    )
+    assert_clean(copied)
+    monkeypatch.setattr(bulk, "_copy_supported", lambda *args, **kwargs: False)
+    django = CandidateResource(tenant=tenant_b, large_file=large_file).import_data(
+        candidates_file(), user=user_b
+    )
+    assert_clean(django)
+    assert copied.totals == django.totals and (copied.totals["new"], copied.totals["update"]) == (8, 1)
+    ours, theirs = snapshot(tenant_a), snapshot(tenant_b)
+    # The only difference: the user named in the history rows of each tenant's import.
+    assert ours[0] == theirs[0]
+    assert [h[:2] + h[3:] for h in ours[1]] == [h[:2] + h[3:] for h in theirs[1]]
+    assert {h[2] for h in ours[1] if (h[0], h[1]) != ("stored@example.com", "+")} == {user_a.pk}
+
+    with tenant_context(tenant_a):
+        by_email = {c.email: c for c in Candidate.objects.all()}
+        history = Candidate.history.filter(history_user=user_a)
+        assert history.filter(history_type="+").count() == 8 and history.filter(history_type="~").count() == 1
+    assert by_email["stored@example.com"].first_name == "Updated"
+    assert by_email["new2@example.com"].possible_duplicate_of == by_email["new1@example.com"]
+    assert by_email["new3@example.com"].possible_duplicate_of == by_email["stored@example.com"]
+    assert (by_email["new4@example.com"].phone, by_email["new4@example.com"].first_name) == (
+        "+1 555 0100",
+        "=cmd",
+    )
+    assert (
+        by_email["new1@example.com"].tags == ["python", "senior"] and by_email["new2@example.com"].tags == []
+    )
+    assert by_email["new6@example.com"].source == "job_board"
+    assert by_email["new8@example.com"].employment_status == "actively_looking"  # the default kept
+    consent = by_email["new7@example.com"].consent_given_at
+    assert (consent.month, consent.day, consent.hour, consent.minute) == (1, 2, 9, 5)
+    assert str(by_email["new7@example.com"].retention_until) == "2027-01-02"
+
+
+BAD_ROWS = (
+    full_row("ok@example.com"),
+    full_row("not-an-email"),
+    full_row("OK@example.com"),  # the same e-mail twice
+    full_row("x@example.com", first="", source="carrier pigeon", tags="a" * 0),
+    full_row("y@example.com", consent_given_at="01/10/2026", retention_until="2027-02-30"),
+    full_row("z@example.com", first="F" * 101, employment_status="retired"),
+    full_row("w@example.com", phone="+49 " + "1" * 40),
+    full_row("anon@example.com"),  # an anonymised candidate
+    full_row("v@example.com", consent_given_at="2026-10-01 25:00", retention_until="20271001"),
+)
+
+
+def test_a_large_file_refuses_what_the_admin_refuses_and_writes_nothing(tenant_a, tenant_b, user_a):
+    for tenant in (tenant_a, tenant_b):
+        with tenant_context(tenant):
+            CandidateFactory(email="anon@example.com", anonymized_at=timezone.now())
+    small = CandidateResource(tenant=tenant_a).import_data(dataset(FULL_HEADERS, *BAD_ROWS), user=user_a)
+    large = CandidateResource(tenant=tenant_b, large_file=True).import_data(
+        dataset(FULL_HEADERS, *BAD_ROWS), user=user_a
+    )
+    errors = errors_by_row(large)
+    assert errors == errors_by_row(small)
+    assert set(errors) == {2, 3, 4, 5, 6, 7, 8, 9}
+    assert errors[2] == {"email": ["Column email: Enter a valid email address."]}
+    assert "also on row 1 of this file" in errors[3]["email"][0]
+    assert errors[4]["first_name"] == ["Column first_name: This field cannot be blank."]
+    assert "'carrier pigeon' is not one of" in errors[4]["source"][0]
+    assert (
+        "'01/10/2026' is not a date and time; write it as YYYY-MM-DD HH:MM."
+        in errors[5]["consent_given_at"][0]
+    )
+    assert "'2027-02-30' is not a date; write it as YYYY-MM-DD" in errors[5]["retention_until"][0]
+    assert errors[6]["first_name"] == [
+        "Column first_name: Ensure this value has at most 100 characters (it has 101)."
+    ]
+    assert "'retired' is not one of" in errors[6]["employment_status"][0]
+    assert errors[7] == {"phone": ["Column phone: Ensure this value has at most 40 characters (it has 44)."]}
+    assert "belongs to an anonymised candidate" in errors[8]["email"][0]
+    assert set(errors[9]) == {"consent_given_at", "retention_until"}
+    assert large.totals == small.totals and large.totals["invalid"] == 8
+    for tenant in (tenant_a, tenant_b):
+        assert count_in(tenant, Candidate) == 1, "a file with bad rows wrote something"
+        with tenant_context(tenant):
+            assert Candidate.history.count() == 1  # the anonymised candidate's own
+    assert large.rows == [row for row in large.rows if not row.is_valid()]  # no result per good row
+
+
+def test_a_large_file_reports_a_row_error_under_its_own_number(tenant_a, monkeypatch):
+    def broken(self, value, row=None, **kwargs):
+        if value == "boom":
+            raise RuntimeError("the widget broke")
+        return value
+
+    monkeypatch.setattr(type(CandidateResource.fields["location"].widget), "clean", broken)
+    rows = [full_row(f"p{i}@example.com", location="boom" if i == 3 else "Berlin") for i in range(1, 6)]
+    result = CandidateResource(tenant=tenant_a, large_file=True).import_data(dataset(FULL_HEADERS, *rows))
+    assert result.has_errors() and [number for number, _ in result.row_errors()] == [3]
+    assert "the widget broke" in str(result.row_errors()[0][1][0].error)
+    assert count_in(tenant_a, Candidate) == 0
+
+
+def test_a_large_file_flags_phone_duplicates_like_a_small_one(tenant_a, tenant_b):
+    rows = [
+        ["a@example.com", "A", "X", "+49 30 1", "", ""],
+        ["b@example.com", "B", "X", "0049 30 1", "", ""],
+        ["c@example.com", "C", "X", "+49 (30) 1", "", ""],
+        ["d@example.com", "D", "X", "+1 2", "", ""],
+        ["e@example.com", "E", "X", "", "", ""],
+        ["f@example.com", "F", "X", "", "", ""],
+    ]
+    for tenant, large_file in ((tenant_a, False), (tenant_b, True)):
+        with tenant_context(tenant):
+            CandidateFactory(email="old@example.com", phone="+1 2")
+        resource = CandidateResource(tenant=tenant, large_file=large_file)
+        assert_clean(resource.import_data(dataset(CANDIDATE_HEADERS, *rows)))
+    flags = []
+    for tenant in (tenant_a, tenant_b):
+        with tenant_context(tenant):
+            flags.append(dict(Candidate.objects.values_list("email", "possible_duplicate_of__email")))
+    assert flags[0] == flags[1]
+    assert flags[1] == {
+        "old@example.com": None,
+        "a@example.com": None,
+        "b@example.com": "a@example.com",
+        "c@example.com": "a@example.com",
+        "d@example.com": "old@example.com",
+        "e@example.com": None,
+        "f@example.com": None,
+    }
+
+
+def test_a_large_candidate_file_imports_through_the_admin_in_the_background(
+    client_a, tenant_a, user_a, settings
+):
+    """The admin's path for a large file: an ImportJob, validated (a dry run) then imported by tasks
+    that run CandidateResource(large_file=True); the history names the confirming user."""
+    settings.IMPORT_BACKGROUND_ROWS = 5
+    stored_candidate(tenant_a)
+    content = CSV(encoding="utf-8").export_data(candidates_file()).encode()
+    upload(client_a, content, name="candidates.csv", url=reverse("admin:recruiting_candidate_import"))
+    job = only_job(tenant_a)
+    assert (job.status, job.new_count, job.updated_count, job.errors) == (ImportStatus.VALIDATED, 8, 1, [])
+    assert count_in(tenant_a, Candidate) == 1  # validation is a dry run
+    client_a.post(job_url(job, "confirm_import"), {"next": job_url(job)})
+    job = only_job(tenant_a)
+    assert (job.status, job.new_count, job.updated_count) == (ImportStatus.IMPORTED, 8, 1), job.errors
+    with tenant_context(tenant_a):
+        assert Candidate.objects.count() == 9
+        history = Candidate.history.exclude(history_type="+", email="stored@example.com")
+        assert sorted(history.values_list("history_type", "history_user_id")) == [("+", user_a.pk)] * 8 + [
+            ("~", user_a.pk)
+        ]
+        assert (
+            Candidate.objects.get(email="new3@example.com").possible_duplicate_of.email
+            == "stored@example.com"
+        )
+
+    bad = CSV(encoding="utf-8").export_data(dataset(FULL_HEADERS, *BAD_ROWS)).encode()
+    with tenant_context(tenant_a):
+        CandidateFactory(email="anon@example.com", anonymized_at=timezone.now())
+        ImportJob.objects.all().delete()
+    upload(client_a, bad, name="bad.csv", url=reverse("admin:recruiting_candidate_import"))
+    job = only_job(tenant_a)
+    assert job.status == ImportStatus.VALIDATION_FAILED and job.invalid_count == 8
+    assert {
+        "row": 2,
+        "column": "email",
+        "message": "Column email: Enter a valid email address.",
+    } in job.errors
