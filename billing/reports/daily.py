@@ -1,8 +1,10 @@
 """The daily financial report: one day's revenue, payments by status, refunds, escrow held and
 released, and the failed payments, as an Excel workbook.
 
-A fixed number of queries whatever the data size: grouped aggregates for the Summary, one
-streamed `values_list().iterator()` per listing sheet.
+A fixed number of queries whatever the data size, all grouped aggregates except the failed
+payments (the rows finance acts on that day), streamed with `values_list().iterator()`. A day's
+payments, refunds and escrow entries are summed, not listed: their changelists (and exports) and
+a contract's escrow page list them one by one.
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from billing import selectors
-from billing.models import EscrowKind, PaymentStatus
+from billing.models import EscrowKind, Gateway, PaymentStatus
 from billing.reports.sheets import ReportSheet, amount, count, moment, text
 
 STATUS_LABELS = {value: str(label) for value, label in PaymentStatus.choices}
+GATEWAY_LABELS = {value: str(label) for value, label in Gateway.choices}
 ESCROW_LABELS = {value: str(label) for value, label in EscrowKind.choices}
+
+
+def purpose(for_invoices: bool) -> str:
+    return "Invoices" if for_invoices else "Contract funding"
 
 
 def build_daily_report(path: Path, *, day_of: date) -> dict[str, int]:
@@ -72,16 +79,20 @@ def _summary(workbook, zone, period) -> ReportSheet:
 
 
 def _payments(workbook, zone, period) -> ReportSheet:
+    # Each status split by purpose, gateway and currency.
     sheet = ReportSheet(
         workbook,
         "Payments by status",
-        [text("Status", 18), moment("When"), amount("Amount"), amount("Refunded"), text("Currency", 9),
-         text("Customer", 28), text("Invoice", 18), text("Contract", 28), text("Gateway", 10),
-         text("Gateway reference", 24), count("Attempts")],
+        [text("Status", 18), text("For", 16), text("Gateway", 22), text("Currency", 9), count("Payments"),
+         amount("Amount"), amount("Refunded"), count("Attempts"), moment("First"), moment("Last")],
         zone=zone,
     )  # fmt: skip
-    for status, *rest in selectors.payment_rows(**period):
-        sheet.append([STATUS_LABELS.get(status, status), *rest])
+    for row in selectors.payment_breakdown(**period):
+        sheet.append([
+            STATUS_LABELS.get(row.status, row.status), purpose(row.for_invoices),
+            GATEWAY_LABELS.get(row.gateway, row.gateway), row.currency, row.count, row.amount, row.refunded,
+            row.attempts, row.first_at, row.last_at,
+        ])  # fmt: skip
     return sheet
 
 
@@ -89,13 +100,15 @@ def _refunds(workbook, zone, period) -> ReportSheet:
     sheet = ReportSheet(
         workbook,
         "Refunds",
-        [moment("Refunded at"), amount("Amount"), text("Currency", 9), count("Payment #"), text("Customer", 28),
-         text("Invoice", 18), text("Contract", 28), text("Reason", 40), text("Approved by", 26),
-         text("Gateway reference", 24)],
+        [text("Currency", 9), text("For", 16), text("Gateway", 22), count("Refunds"), amount("Amount"),
+         moment("First"), moment("Last")],
         zone=zone,
     )  # fmt: skip
-    for row in selectors.refund_rows(**period):
-        sheet.append(row)
+    for row in selectors.refund_breakdown(**period):
+        sheet.append([
+            row.currency, purpose(row.for_invoices), GATEWAY_LABELS.get(row.gateway, row.gateway), row.count,
+            row.amount, row.first_at, row.last_at,
+        ])  # fmt: skip
     return sheet
 
 
@@ -103,12 +116,13 @@ def _escrow(workbook, zone, period) -> ReportSheet:
     sheet = ReportSheet(
         workbook,
         "Escrow",
-        [moment("When"), text("Entry", 26), amount("Amount"), text("Currency", 9), count("Contract #"),
-         text("Contract", 30), text("Key", 26), text("Note", 40)],
+        [text("Entry", 26), text("Currency", 9), count("Entries"), count("Contracts"), amount("Amount")],
         zone=zone,
     )  # fmt: skip
-    for created_at, kind, *rest in selectors.escrow_rows(**period):
-        sheet.append([created_at, ESCROW_LABELS.get(kind, kind), *rest])
+    for row in selectors.escrow_breakdown(**period):
+        sheet.append(
+            [ESCROW_LABELS.get(row.kind, row.kind), row.currency, row.entries, row.contracts, row.amount]
+        )
     return sheet
 
 

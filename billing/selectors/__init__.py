@@ -15,19 +15,19 @@ One module per area (periods, payments, escrow, receivables); everything is impo
 here: `from billing import selectors; selectors.revenue(start=..., end=...)`.
 """
 
-from billing.selectors.escrow import ESCROW_COLUMNS, EscrowTotal, escrow_held, escrow_in_period, escrow_rows
+from billing.selectors.escrow import EscrowGroup, EscrowTotal, escrow_breakdown, escrow_held, escrow_in_period
 from billing.selectors.payments import (
     FAILED_COLUMNS,
-    PAYMENT_COLUMNS,
-    REFUND_COLUMNS,
+    PaymentGroup,
     PlanDay,
+    RefundGroup,
     RefundTotal,
     Revenue,
     StatusTotal,
     failed_payment_rows,
-    payment_rows,
+    payment_breakdown,
     payments_by_status,
-    refund_rows,
+    refund_breakdown,
     refunds_in_period,
     revenue,
     revenue_by_day_and_plan,
@@ -55,10 +55,10 @@ from billing.selectors.receivables import (
 )
 
 __all__ = [
-    "AGING_BUCKETS", "ESCROW_COLUMNS", "FAILED_COLUMNS", "OPEN_INVOICE_COLUMNS", "PAYMENT_COLUMNS",
-    "PAYMENT_MOMENT", "REFUND_COLUMNS", "Aging", "EscrowTotal", "OpenInvoices", "PlanDay", "Recurring",
-    "RefundTotal", "Revenue", "StatusTotal", "aging_filters", "day_bounds", "escrow_held", "escrow_in_period",
-    "escrow_rows", "failed_payment_rows", "monthly_recurring_revenue", "money", "open_invoice_rows",
-    "open_invoices", "payment_rows", "payments_by_status", "payments_in", "receivables_aging", "refund_rows",
+    "AGING_BUCKETS", "FAILED_COLUMNS", "OPEN_INVOICE_COLUMNS", "PAYMENT_MOMENT", "Aging", "EscrowGroup",
+    "EscrowTotal", "OpenInvoices", "PaymentGroup", "PlanDay", "Recurring", "RefundGroup", "RefundTotal", "Revenue",
+    "StatusTotal", "aging_filters", "day_bounds", "escrow_breakdown", "escrow_held", "escrow_in_period",
+    "failed_payment_rows", "monthly_recurring_revenue", "money", "open_invoice_rows", "open_invoices",
+    "payment_breakdown", "payments_by_status", "payments_in", "receivables_aging", "refund_breakdown",
     "refunds_in_period", "revenue", "revenue_by_day_and_plan", "revenue_by_month", "tenant_today", "tenant_zone",
 ]  # fmt: skip

@@ -3,15 +3,14 @@ releases and refunds; freeze and unfreeze entries move no money)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 
 from billing.models import EscrowKind, EscrowTransaction
-from billing.selectors.periods import CHUNK, day_bounds, money
+from billing.selectors.periods import day_bounds, money
 
 
 class EscrowTotal(NamedTuple):
@@ -61,15 +60,26 @@ def escrow_held() -> dict[str, Decimal]:
     return dict(sorted(balances.items()))
 
 
-ESCROW_COLUMNS = ("created_at", "kind", "amount", "currency", "contract_id", "contract__title", "key", "note")
+class EscrowGroup(NamedTuple):
+    kind: str
+    currency: str
+    entries: int
+    contracts: int
+    amount: Decimal
 
 
-def escrow_rows(*, start: date, end: date) -> Iterator[tuple]:
-    """The period's escrow entries (ESCROW_COLUMNS), streamed."""
+def escrow_breakdown(*, start: date, end: date) -> list[EscrowGroup]:
+    """The period's escrow entries per kind and currency: one grouped query (a contract's own
+    entries are on its escrow page)."""
     lo, hi = day_bounds(start, end)
-    return (
+    rows = (
         EscrowTransaction.objects.filter(created_at__gte=lo, created_at__lt=hi)
-        .order_by("created_at", "pk")
-        .values_list(*ESCROW_COLUMNS)
-        .iterator(chunk_size=CHUNK)
+        .order_by()
+        .values_list("kind", "currency")
+        .annotate(entries=Count("pk"), contracts=Count("contract", distinct=True), amount=Sum("amount"))
+        .order_by("kind", "currency")
     )
+    return [
+        EscrowGroup(kind, currency, entries, contracts, money(amount, currency))
+        for kind, currency, entries, contracts, amount in rows
+    ]

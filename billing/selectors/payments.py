@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Count, F, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 
 from billing.models import PaymentTransaction
@@ -143,21 +143,45 @@ def payments_by_status(*, start: date, end: date) -> list[StatusTotal]:
     ]
 
 
-PAYMENT_COLUMNS = (
-    "status", "moment", "amount", "amount_refunded", "currency", "customer__name", "invoice__number",
-    "contract__title", "gateway", "gateway_reference", "attempt_count",
-)  # fmt: skip
+class PaymentGroup(NamedTuple):
+    status: str
+    for_invoices: bool  # False: a contract's funding (escrow)
+    gateway: str
+    currency: str
+    count: int
+    amount: Decimal
+    refunded: Decimal
+    attempts: int
+    first_at: datetime
+    last_at: datetime
 
 
-def payment_rows(*, start: date, end: date) -> Iterator[tuple]:
-    """The period's payments (PAYMENT_COLUMNS), by status then moment, streamed."""
-    return (
+def payment_breakdown(*, start: date, end: date) -> list[PaymentGroup]:
+    """The period's payments grouped by status, purpose, gateway and currency, in one grouped query:
+    the daily report sums a day's payments in SQL instead of listing each (the payment changelist
+    and its export list them one by one)."""
+    rows = (
         PaymentTransaction.objects.filter(payments_in(start, end))
-        .annotate(moment=PAYMENT_MOMENT)
-        .order_by("status", "moment", "pk")
-        .values_list(*PAYMENT_COLUMNS)
-        .iterator(chunk_size=CHUNK)
+        .annotate(
+            moment=PAYMENT_MOMENT, for_invoices=ExpressionWrapper(Q(invoice__isnull=False), BooleanField())
+        )
+        .order_by()
+        .values_list("status", "for_invoices", "gateway", "currency")
+        .annotate(
+            count=Count("pk"),
+            amount=Sum("amount"),
+            refunded=Sum("amount_refunded"),
+            attempts=Sum("attempt_count"),
+            first_at=Min("moment"),
+            last_at=Max("moment"),
+        )
+        .order_by("status", "-for_invoices", "gateway", "currency")
     )
+    return [
+        PaymentGroup(status, for_invoices, gateway, currency, count, money(amount, currency),
+                     money(refunded, currency), attempts or 0, first_at, last_at)
+        for status, for_invoices, gateway, currency, count, amount, refunded, attempts, first_at, last_at in rows
+    ]  # fmt: skip
 
 
 FAILED_COLUMNS = (
@@ -197,17 +221,30 @@ def refunds_in_period(*, start: date, end: date) -> list[RefundTotal]:
     return [RefundTotal(currency, count, money(amount, currency)) for currency, count, amount in rows]
 
 
-REFUND_COLUMNS = (
-    "processed_at", "amount", "currency", "payment_id", "payment__customer__name", "payment__invoice__number",
-    "payment__contract__title", "reason", "approved_by__email", "gateway_reference",
-)  # fmt: skip
+class RefundGroup(NamedTuple):
+    currency: str
+    for_invoices: bool  # False: refunds of contract funding (escrow back to the client)
+    gateway: str
+    count: int
+    amount: Decimal
+    first_at: datetime
+    last_at: datetime
 
 
-def refund_rows(*, start: date, end: date) -> Iterator[tuple]:
-    """Refunds that succeeded in the period (REFUND_COLUMNS), streamed."""
-    return (
+def refund_breakdown(*, start: date, end: date) -> list[RefundGroup]:
+    """Refunds that succeeded in the period per currency, purpose and gateway: one grouped query
+    (the refund changelist lists them one by one, with reasons and approvers)."""
+    rows = (
         succeeded_refunds(start, end)
-        .order_by("processed_at", "pk")
-        .values_list(*REFUND_COLUMNS)
-        .iterator(chunk_size=CHUNK)
+        .annotate(for_invoices=ExpressionWrapper(Q(payment__invoice__isnull=False), BooleanField()))
+        .order_by()
+        .values_list("currency", "for_invoices", "payment__gateway")
+        .annotate(
+            count=Count("pk"), amount=Sum("amount"), first_at=Min("processed_at"), last_at=Max("processed_at")
+        )
+        .order_by("currency", "-for_invoices", "payment__gateway")
     )
+    return [
+        RefundGroup(currency, for_invoices, gateway, count, money(amount, currency), first_at, last_at)
+        for currency, for_invoices, gateway, count, amount, first_at, last_at in rows
+    ]

@@ -98,12 +98,21 @@ def test_daily_report_figures(books, django_capture_on_commit_callbacks):
     escrow_header = summary.index(("Escrow",) + (None,) * 5)
     assert summary[escrow_header + 2][:5] == ("EUR", 1200, 1200, 0, 0)
     payments = rows(book, "Payments by status")
-    assert [(row[0], row[2], row[4]) for row in payments[1:]] == [
-        ("Failed", 70, "EUR"), ("Partially refunded", 99, "EUR"), ("Succeeded", 49, "EUR"), ("Succeeded", 20, "USD"),
-    ]  # fmt: skip
-    assert payments[1][1] == datetime.datetime(2026, 3, 10, 12, 0)  # tenant's wall-clock time
-    assert [row[1] for row in rows(book, "Refunds")[1:]] == [30]
-    assert [row[1] for row in rows(book, "Escrow")[1:]] == ["Hold (contract funded)", "Release to provider"]
+    assert payments[0][:6] == ("Status", "For", "Gateway", "Currency", "Payments", "Amount")
+    assert [row[:6] for row in payments[1:]] == [
+        ("Failed", "Invoices", "Manual (offline payments)", "EUR", 1, 70),
+        ("Partially refunded", "Invoices", "Manual (offline payments)", "EUR", 1, 99),
+        ("Succeeded", "Invoices", "Manual (offline payments)", "EUR", 1, 49),
+        ("Succeeded", "Invoices", "Manual (offline payments)", "USD", 1, 20),
+    ]
+    assert payments[1][8:] == (datetime.datetime(2026, 3, 10, 12, 0),) * 2  # tenant's wall-clock time
+    assert [row[:5] for row in rows(book, "Refunds")[1:]] == [
+        ("EUR", "Invoices", "Manual (offline payments)", 1, 30)
+    ]
+    assert rows(book, "Escrow")[1:] == [
+        ("Hold (contract funded)", "EUR", 1, 1, 1200),
+        ("Release to provider", "EUR", 1, 1, 1200),
+    ]
     failed = rows(book, "Failed payments")
     assert len(failed) == 2 and failed[1][1] == 70 and failed[1][9] == "Card declined"
     assert report.row_counts == {
@@ -122,7 +131,8 @@ def test_daily_report_formatting_and_formula_escaping(books):
         assert sheet.column_dimensions["A"].width > 8
     assert book["Summary"]["B2"].number_format == "#,##0.00"
     assert book["Summary"]["E2"].number_format == "#,##0"
-    assert book["Payments by status"]["B2"].number_format == "yyyy-mm-dd hh:mm"
+    assert book["Payments by status"]["F2"].number_format == "#,##0.00"
+    assert book["Payments by status"]["I2"].number_format == "yyyy-mm-dd hh:mm"
     customer = book["Failed payments"]["D2"]
     assert (customer.value, customer.data_type, customer.quotePrefix) == (EVIL, "s", True)
 

@@ -20,6 +20,7 @@ from tests.billing.factories import (
     RefundFactory,
     SubscriptionFactory,
 )
+from tests.marketplace.factories import ContractFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -124,15 +125,42 @@ def test_a_failed_payment_without_attempt_time_counts_on_its_creation(in_a):
     assert [row[0] for row in selectors.failed_payment_rows(start=DAY, end=DAY)] == [at(DAY, 8)]
 
 
-def test_listings_stream_the_days_rows(day_of_payments):
-    statuses = [row[0] for row in selectors.payment_rows(start=DAY, end=DAY)]
-    assert statuses == ["failed", "partially_refunded", "pending", "refunded", "succeeded", "succeeded"]
+def test_payment_breakdown_sums_the_days_payments_per_status_purpose_gateway_and_currency(day_of_payments):
+    pay("25.00", at(DAY, 17), gateway="stripe", amount_refunded=Decimal("5.00"), attempt_count=2)
+    pay("15.00", at(DAY, 7), invoice=None, contract=ContractFactory(status="active"))  # escrow funding
+    groups = selectors.payment_breakdown(start=DAY, end=DAY)
+    assert [(g.status, g.for_invoices, g.gateway, g.currency, g.count, g.amount) for g in groups] == [
+        ("failed", True, "manual", "EUR", 1, Decimal("70.00")),
+        ("partially_refunded", True, "manual", "EUR", 1, Decimal("50.00")),
+        ("pending", True, "manual", "EUR", 1, Decimal("40.00")),
+        ("refunded", True, "manual", "EUR", 1, Decimal("30.00")),
+        ("succeeded", True, "manual", "EUR", 1, Decimal("100.00")),
+        ("succeeded", True, "manual", "USD", 1, Decimal("20.00")),
+        ("succeeded", True, "stripe", "EUR", 1, Decimal("25.00")),
+        ("succeeded", False, "manual", "EUR", 1, Decimal("15.00")),
+    ]  # the day before and after, and tenant B, are not counted
+    stripe = groups[6]
+    assert (stripe.refunded, stripe.attempts, stripe.first_at, stripe.last_at) == (
+        Decimal("5.00"), 2, at(DAY, 17), at(DAY, 17),
+    )  # fmt: skip
+
+
+def test_payment_breakdown_spans_each_groups_first_and_last_payment(in_a):
+    pay("10.00", at(DAY, 9))
+    pay("12.00", at(DAY, 18, 30))
+    (group,) = selectors.payment_breakdown(start=DAY, end=DAY)
+    assert (group.count, group.amount, group.first_at, group.last_at) == (
+        2, Decimal("22.00"), at(DAY, 9), at(DAY, 18, 30),
+    )  # fmt: skip
+
+
+def test_failed_payments_are_listed_and_refunds_summed(day_of_payments):
     failed = list(selectors.failed_payment_rows(start=DAY, end=DAY))
     assert [(row[1], row[8]) for row in failed] == [(Decimal("70.00"), "card_declined")]
-    assert [(row[1], row[2]) for row in selectors.refund_rows(start=DAY, end=DAY)] == [
-        (Decimal("10.00"), "EUR"),
-        (Decimal("3.00"), "USD"),
-    ]
+    assert selectors.refund_breakdown(start=DAY, end=DAY) == [
+        selectors.RefundGroup("EUR", True, "manual", 1, Decimal("10.00"), at(DAY, 15), at(DAY, 15)),
+        selectors.RefundGroup("USD", True, "manual", 1, Decimal("3.00"), at(DAY, 16), at(DAY, 16)),
+    ]  # the requested refund and the next day's are not counted
     assert selectors.refunds_in_period(start=DAY, end=DAY) == [
         selectors.RefundTotal("EUR", 1, Decimal("10.00")),
         selectors.RefundTotal("USD", 1, Decimal("3.00")),
@@ -217,9 +245,13 @@ def test_escrow_held_released_refunded_and_balance(tenant_a, tenant_b):
             ),
         ]
         assert selectors.escrow_held() == {"EUR": Decimal("1000.00"), "USD": Decimal("77.00")}
-        assert [row[1] for row in selectors.escrow_rows(start=DAY, end=DAY)] == [
-            "hold", "release", "hold", "freeze", "refund",
-        ]  # fmt: skip
+        assert selectors.escrow_breakdown(start=DAY, end=DAY) == [
+            selectors.EscrowGroup("freeze", "EUR", 1, 1, Decimal("0.00")),
+            selectors.EscrowGroup("hold", "EUR", 1, 1, Decimal("400.00")),
+            selectors.EscrowGroup("hold", "USD", 1, 1, Decimal("77.00")),
+            selectors.EscrowGroup("refund", "EUR", 1, 1, Decimal("250.00")),
+            selectors.EscrowGroup("release", "EUR", 1, 1, Decimal("1000.00")),
+        ]
 
 
 AS_OF = datetime.date(2026, 3, 31)
