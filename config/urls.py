@@ -14,6 +14,9 @@ urlpatterns = [
     path("ready/", health.ready, name="ready"),
     path("admin/", admin.site.urls),
     path("billing/", include("billing.urls")),
+    # Public, anonymous pages fed by the catalogs (catalog/pages/).
+    path("careers/", include("catalog.pages.careers.urls")),
+    path("browse-freelancers/", include("catalog.pages.freelancers.urls")),
     # CVs, check documents and reports: checked against the active tenant and the user's role.
     path("files/<path:path>", private_file, name="private_file"),
     # Invited members set their first password through Django's password-reset views.
