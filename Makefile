@@ -27,6 +27,7 @@ demo: install
 	@echo "  Ops Console: http://$(DEMO_ADDR)/admin/"
 	@echo "  Log in as admin@demo.localhost / $(DEMO_PASSWORD)"
 	@echo "  (every role: <role>@demo.localhost, e.g. recruiter@demo.localhost, same password)"
+	@echo "  Public pages: http://$(DEMO_ADDR)/careers/ and http://$(DEMO_ADDR)/browse-freelancers/"
 	@echo ""
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py qcluster & \

@@ -1,27 +1,29 @@
 """Reads the public pages share: search over an entry queryset, on both engines.
 
-On PostgreSQL a search is full-text over SEARCH_DOCUMENT, the very expression migration 0002
-indexes with GIN (change one, change the other); websearch syntax ("remote python -php"), no
-stemming ('simple' configuration, entries are in every tenant's language). On SQLite (the
-embedded default) it is an icontains of each word over search_text: no index, fine for a demo.
+On PostgreSQL a search is full-text over the entry's stored `search_document` column
+(to_tsvector('simple', search_text), filled by PostgreSQL when the row is written and GIN-indexed;
+migration 0003): websearch syntax ("remote python -php"), no stemming ('simple' configuration,
+entries are in every tenant's language). On SQLite (the embedded default) it is an icontains of
+each word over search_text: no index, fine for a demo.
 """
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
-from django.db.models import F, Func, Q
+from django.db.models import Expression, Q
 
 SEARCH_CONFIG = "simple"
+SEARCH_DOCUMENT_COLUMN = "search_document"  # PostgreSQL only, not a model field (migration 0003)
 
 
-class SearchDocument(Func):
-    """to_tsvector('simple'::regconfig, search_text) — exactly the indexed expression."""
+class SearchDocument(Expression):
+    """The entry table's stored search_document column. Not a model field, so Django never
+    selects or writes it: PostgreSQL computes it from search_text."""
 
-    function = "to_tsvector"
-    template = "%(function)s('simple'::regconfig, %(expressions)s)"
     output_field = SearchVectorField()
 
-    def __init__(self):
-        super().__init__(F("search_text"))
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f"{table}.{connection.ops.quote_name(SEARCH_DOCUMENT_COLUMN)}", []
 
 
 def search(queryset, text: str):
@@ -32,7 +34,8 @@ def search(queryset, text: str):
         return queryset
     if connection.vendor == "postgresql":
         query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-        return queryset.annotate(document=SearchDocument()).filter(document=query)
+        # alias(), not annotate(): the page's SELECT does not need the document.
+        return queryset.alias(document=SearchDocument()).filter(document=query)
     words = Q()
     for word in text.split()[:10]:
         words &= Q(search_text__icontains=word)

@@ -11,15 +11,16 @@ allows); (tenant, source) is unique, so a sync is an idempotent upsert. Entries 
 deleting the source deletes the entry (CASCADE), and `content_hash` / `source_updated_at` let
 the integrity check find stale entries.
 
-Search: `search_text` is plain text on both engines. On PostgreSQL, migration 0002 adds a GIN
-index on to_tsvector('simple', search_text) (catalog.selectors.search uses that exact
-expression); on SQLite a search is an icontains over the same column.
+Search: `search_text` is plain text on both engines. On PostgreSQL, migration 0003 adds a stored
+generated column `search_document` (to_tsvector('simple', search_text)) with a GIN index, which
+catalog.selectors.search queries; it is not a model field, so Django never writes it. On SQLite a
+search is an icontains over search_text.
 """
 
 import uuid
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -121,7 +122,8 @@ class PublicProviderCatalog(CatalogEntry):
     class Meta:
         verbose_name = _("public provider")
         verbose_name_plural = _("public provider catalog")
-        ordering = ["-rating", "-review_count", "id"]
+        # Unrated providers last on both engines (PostgreSQL puts NULL first in a descending order).
+        ordering = [F("rating").desc(nulls_last=True), "-review_count", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "source_provider"], name="catalog_provider_unique_source"
@@ -133,6 +135,8 @@ class PublicProviderCatalog(CatalogEntry):
         ]
         # Filters of the provider page (city/country, verified, available), each ending with the
         # default order (best rated first); categories get a GIN index on PostgreSQL (0002).
+        # SQLite sorts NULL last in a descending index already; on PostgreSQL migration 0004
+        # rebuilds the three rating indexes with NULLS LAST (SQLite cannot declare it).
         indexes = [
             models.Index(fields=["-rating", "-review_count", "id"], name="catalog_provider_best"),
             models.Index(fields=["country", "city"], name="catalog_provider_place"),

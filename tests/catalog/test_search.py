@@ -59,5 +59,29 @@ def test_search_and_category_filter_use_the_gin_indexes(jobs):
         cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: make the planner show its options
     job_plan = search(PublicJobCatalog.objects.all(), "developer").explain()
     provider_plan = with_category(PublicProviderCatalog.objects.all(), "Design").explain()
-    assert "catalog_job_search" in job_plan, job_plan
+    assert "catalog_job_document" in job_plan, job_plan
     assert "catalog_provider_categories" in provider_plan, provider_plan
+
+
+def test_unrated_providers_come_last(tenant_a):
+    from tests.catalog.provider_entries import ProviderEntryFactory
+
+    ProviderEntryFactory(tenant=tenant_a, display_name="Unrated", rating=None, review_count=0)
+    ProviderEntryFactory(tenant=tenant_a, display_name="Good", rating="4.20", review_count=3)
+    ProviderEntryFactory(tenant=tenant_a, display_name="Best", rating="4.90", review_count=9)
+    assert list(PublicProviderCatalog.objects.values_list("display_name", flat=True)) == [
+        "Best",
+        "Good",
+        "Unrated",
+    ]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the NULLS LAST indexes exist on PostgreSQL only")
+def test_best_rated_order_reads_its_index(tenant_a):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+    plan = PublicProviderCatalog.objects.all()[:20].explain()
+    assert "catalog_provider_best" in plan, plan
+    verified = PublicProviderCatalog.objects.filter(is_verified=True)[:20].explain()
+    assert "catalog_provider_verified" in verified, verified
