@@ -14,12 +14,20 @@ def company_of(tenant) -> rows.Company:
     )
 
 
+def written_fields(model) -> tuple[str, ...]:
+    """Columns a bulk write fills (by attribute name): every one but the sequential id."""
+    return tuple(f.attname for f in model._meta.concrete_fields if not f.primary_key)
+
+
 class JobCatalog:
     name = "jobs"
     entry_model = PublicJobCatalog
     source_model = JobPosting
     source_field = "source_job"
     fields = rows.JOB_FIELDS
+    text_fields = rows.JOB_TEXT_FIELDS
+    write_fields = written_fields(PublicJobCatalog)
+    unique_fields = ("tenant", "source_job")
     eligible = staticmethod(rows.eligible_jobs)
 
     def extras(self, source_ids) -> dict:
@@ -27,6 +35,9 @@ class JobCatalog:
 
     def fingerprint(self, row, company, extras) -> str:
         return rows.fingerprint(row, company)
+
+    def values(self, row, company, extras, now, digest, texts=None) -> dict:
+        return rows.job_values(row, company, now, digest, texts)
 
     def build(self, row, company, extras, now, digest):
         return rows.job_entry(row, company, now, digest)
@@ -38,6 +49,9 @@ class ProviderCatalog:
     source_model = ServiceProvider
     source_field = "source_provider"
     fields = rows.PROVIDER_FIELDS
+    text_fields = rows.PROVIDER_TEXT_FIELDS
+    write_fields = written_fields(PublicProviderCatalog)
+    unique_fields = ("tenant", "source_provider")
     eligible = staticmethod(rows.eligible_providers)
 
     def extras(self, source_ids) -> dict:
@@ -45,6 +59,9 @@ class ProviderCatalog:
 
     def fingerprint(self, row, company, extras) -> str:
         return rows.fingerprint(row, company, extras.get(row["id"], []))
+
+    def values(self, row, company, extras, now, digest, texts=None) -> dict:
+        return rows.provider_values(row, company, extras.get(row["id"], []), now, digest, texts)
 
     def build(self, row, company, extras, now, digest):
         return rows.provider_entry(row, company, extras.get(row["id"], []), now, digest)

@@ -1,9 +1,15 @@
 """The sync engine: bulk per tenant (command, schedules, admin resync) and one row (change tasks).
 
 Both read the source rows of the active tenant, copy the allowlist (catalog.sync.rows) and upsert
-with `bulk_create(update_conflicts=True)` on the (tenant, source) unique key, so running either
-twice, or after a crash, leaves the same catalog. An entry is rewritten only when its copy
-differs (content hash) or is older than its source row (updated_at).
+on the (tenant, source) unique key, so running either twice, or after a crash, leaves the same
+catalog. An entry is rewritten only when its copy differs (content hash) or is older than its
+source row (updated_at).
+
+How they write: the one-row path, and the bulk path on SQLite (the embedded default), with
+`bulk_create(update_conflicts=True)`. The bulk path on PostgreSQL with COPY (_copy_write): new
+entries straight into the table, changed ones through a temporary table and one INSERT ... ON
+CONFLICT DO UPDATE, each entry made while the server indexes the ones before it; the same rows,
+and the ORM path again for a batch the database refuses (a conflict, a bad row).
 
 Concurrency: every write happens in a transaction that first takes a share lock on the tenant row
 (tenant_still_active), so it either finishes before a deactivation (whose own transaction then
@@ -13,22 +19,33 @@ after writing it re-syncs, one by one, the entries whose source changed meanwhil
 """
 
 import logging
-from collections import Counter
+import os
+import uuid
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import repeat
+from operator import itemgetter
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import BooleanField, Case, F, Value, When
 from django.utils import timezone
 
+from catalog import sanitize
 from catalog.models.runs import ERROR_SAMPLES
 from catalog.sync.catalogs import CATALOGS, company_of, update_fields
-from catalog.sync.rows import RowError
+from catalog.sync.rows import RowError, read, source_values
 from people.models import Tenant
+from people.resources import bulk
 from people.tenancy import current_tenant
 
 logger = logging.getLogger("catalog.sync")
 
 BATCH = 1000
+# PostgreSQL's COPY path: each batch is one transaction (a commit, a tenant lock, a read query):
+# larger batches spend less time waiting on those; 5,000 entries hold ~10 MB of text.
+COPY_BATCH = 5000
 DELETE_CHUNK = 500  # ids per DELETE ... IN (...): well under SQLite's parameter limit
 
 
@@ -136,14 +153,14 @@ def _existing(catalog, tenant, only_ids) -> dict:
     }
 
 
-def _source_batches(catalog, now, only_ids):
-    """Eligible source rows of the active tenant, BATCH at a time in id order (keyset pages)."""
+def _source_batches(catalog, now, only_ids, size=BATCH):
+    """Eligible source rows of the active tenant, `size` at a time in id order (keyset pages)."""
     sources = catalog.source_model.objects.filter(catalog.eligible(now)).order_by("pk")
     if only_ids is not None:
         sources = sources.filter(pk__in=only_ids)
     last = 0
     while True:
-        batch = list(sources.filter(pk__gt=last).values(*catalog.fields)[:BATCH])
+        batch = read(source_values(sources.filter(pk__gt=last), catalog.fields)[:size])
         if not batch:
             return
         yield batch
@@ -162,10 +179,12 @@ def sync_tenant(name: str, *, dry_run: bool = False, only_ids=None) -> SyncResul
     existing = _existing(catalog, tenant, only_ids)
     company = company_of(tenant)
     seen, failed = set(), set()
+    copy = not dry_run and bulk.copy_supported(catalog.entry_model.objects.db)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="catalog-text") if copy else None
     try:
-        for batch in _source_batches(catalog, now, only_ids):
+        for batch in _source_batches(catalog, now, only_ids, COPY_BATCH if copy else BATCH):
             extras = catalog.extras([row["id"] for row in batch])
-            pending = []
+            todo = []
             for row in batch:
                 seen.add(row["id"])
                 digest = catalog.fingerprint(row, company, extras)
@@ -173,14 +192,21 @@ def sync_tenant(name: str, *, dry_run: bool = False, only_ids=None) -> SyncResul
                 if old == (digest, row["updated_at"]):
                     result.skipped += 1
                     continue
-                try:
-                    entry = catalog.build(row, company, extras, now, digest)
-                except RowError as exc:
-                    failed.add(row["id"])
-                    result.error(name, tenant.pk, row["id"], str(exc))
-                    continue
-                result.details["missing" if old is None else "stale"] += 1
-                pending.append(entry)
+                todo.append((row, digest, "missing" if old is None else "stale"))
+            if not todo:
+                continue
+            entries = partial(_entries, catalog, company=company, extras=extras, now=now, result=result,
+                              failed=failed, pool=pool)  # fmt: skip
+            if copy:
+                with transaction.atomic():
+                    if not tenant_still_active(tenant.pk):
+                        deque(entries(todo), maxlen=0)  # counted as before, written never
+                        raise TenantDeactivated
+                    kinds = {kind for _row, _digest, kind in todo}
+                    _copy_write(catalog, [(entries(todo, kind), kind == "stale") for kind in sorted(kinds)],
+                                result, tenant.pk)  # fmt: skip
+                continue
+            pending = [catalog.entry_model(**values) for values in entries(todo)]
             if dry_run:
                 result.synced += len(pending)
             elif pending:
@@ -197,7 +223,83 @@ def sync_tenant(name: str, *, dry_run: bool = False, only_ids=None) -> SyncResul
             result.details["settled"] += _settle(catalog, tenant, exclude=failed)
     except TenantDeactivated:
         result.details["tenant deactivated"] += 1
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return result
+
+
+def _entries(catalog, todo, kind=None, *, company, extras, now, result, failed, pool=None):
+    """The entry values of the rows in `todo` ((row, digest, kind) in id order; only those of
+    `kind` when given), made one at a time. A row that cannot be copied is reported and left out.
+    With a `pool`, its thread makes the rows' plain text ahead of this loop."""
+    selected = todo if kind is None else [item for item in todo if item[2] == kind]
+    texts = _plain_texts(catalog, selected, pool) if pool is not None else repeat(None)
+    for (row, digest, row_kind), plain in zip(selected, texts, strict=False):  # texts may be endless
+        try:
+            values = catalog.values(row, company, extras, now, digest, plain)
+        except RowError as exc:
+            failed.add(row["id"])
+            result.error(catalog.name, company.tenant_id, row["id"], str(exc))
+            continue
+        result.details[row_kind] += 1
+        yield values
+
+
+def _plain_texts(catalog, todo, pool):
+    """plain_texts() of each row in `todo`, in order, their HTML parsed by `pool`'s thread
+    ahead of the caller (catalog.sanitize.plain_texts)."""
+    fields = catalog.text_fields
+    texts = sanitize.plain_texts([row[name] for row, *_ in todo for name in fields], pool)
+    for _item in todo:
+        yield {name: next(texts) for name in fields}
+
+
+def _copy_write(catalog, parts, result: SyncResult, tenant_id: int) -> None:
+    """Write a batch with PostgreSQL's COPY. `parts`: (entries, upsert) pairs, entries being an
+    iterator of entry values. New entries (upsert false: their source had none) go straight into
+    the catalog table, changed ones into a temporary table and from there by one INSERT ... ON
+    CONFLICT DO UPDATE (public_id kept). Each entry is made while the server stores and indexes
+    the ones before it: the sanitising here and the index upkeep there run side by side
+    instead of one after the other.
+
+    If the database refuses a part (an entry a change task inserted meanwhile, a value it
+    rejects), that part is written again by the ORM path: a conflict becomes an update, and a
+    bad row is reported on its own while the others are written."""
+    model = catalog.entry_model
+    fields = catalog.write_fields
+    row_of = itemgetter(*fields)
+    public_ids = _new_public_ids()
+    for entries, upsert in parts:
+        made = []
+
+        def rows(entries=entries, made=made):
+            for values in entries:
+                values["public_id"] = next(public_ids)
+                made.append(values)
+                yield row_of(values)
+
+        try:
+            with transaction.atomic():
+                if upsert:
+                    bulk.upsert_rows(model, fields, rows(), unique_fields=catalog.unique_fields,
+                                     update_fields=update_fields(model), using=model.objects.db)  # fmt: skip
+                else:
+                    bulk.copy_rows(model, fields, rows(), using=model.objects.db)
+        except DatabaseError:
+            made.extend(entries)  # what the failed COPY had not asked for yet
+            _upsert(catalog, [model(**values) for values in made], result, tenant_id)
+            continue
+        result.synced += len(made)
+
+
+def _new_public_ids():
+    """What uuid.uuid4() gives, the random bytes read 1,000 ids at a time (a system call each
+    time costs more than making the id)."""
+    while True:
+        data = os.urandom(16 * 1000)
+        for start in range(0, len(data), 16):
+            yield uuid.UUID(bytes=data[start : start + 16], version=4)
 
 
 def _remove_orphans(catalog, tenant, orphans, now) -> int:
@@ -239,14 +341,13 @@ def sync_row(name: str, source_id: int) -> str:
     with transaction.atomic():
         if not tenant_still_active(tenant.pk):
             return "removed" if delete_entries(entries) else "not listed"
-        row = (
+        source = (
             catalog.source_model.objects.select_for_update()
             .filter(pk=source_id)
             .annotate(eligible=Case(When(catalog.eligible(now), then=Value(True)), default=Value(False),
                                     output_field=BooleanField()))
-            .values(*catalog.fields, "eligible")
-            .first()
         )  # fmt: skip
+        row = source_values(source, catalog.fields, "eligible").first()
         if row is None or not row.pop("eligible"):
             return "removed" if delete_entries(entries) else "not listed"
         company, extras = company_of(tenant), catalog.extras([source_id])

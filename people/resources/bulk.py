@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from json.encoder import encode_basestring_ascii
 from operator import attrgetter, itemgetter
 
@@ -138,6 +140,60 @@ def bulk_update(objs, model, fields, *, batch_size=None):
     return updated
 
 
+# --- plain rows: values without instances or history (global, derived tables) --------------------------------
+def copy_supported(using="default") -> bool:
+    """Whether `copy_rows()` and `upsert_rows()` can run on database `using` (PostgreSQL, psycopg 3)."""
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return connections[using].vendor == "postgresql" and is_psycopg3
+
+
+def copy_rows(model, fields, rows, *, using="default") -> None:
+    """COPY `rows` into `model`'s table, each a sequence of values in the order of `fields` (field
+    names), as the instance attributes would hold them (a foreign key's id). Values are converted
+    as `field.get_db_prep_save()` converts them; nothing else runs (no save(), no signals, no
+    history, no defaults for the listed fields). `rows` may be a generator: each row is made while
+    the server stores the ones before it. Database errors are Django's (IntegrityError...), as
+    the ORM raises them. PostgreSQL only (see copy_supported())."""
+    connection = connections[using]
+    plan = _values_plan(model, fields, connection)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        _copy(cursor, plan.table, plan.columns, map(plan.row, rows))
+
+
+def upsert_rows(model, fields, rows, *, unique_fields, update_fields, using="default") -> int:
+    """`INSERT ... ON CONFLICT (unique_fields) DO UPDATE SET update_fields` of `rows` (as in
+    copy_rows()) in one statement: the rows are copied into a temporary table first. Writes what
+    `bulk_create(update_conflicts=True, ...)` writes; returns the number of rows inserted or
+    updated. PostgreSQL only."""
+    connection = connections[using]
+    plan = _values_plan(model, fields, connection)
+    opts, quote = model._meta, connection.ops.quote_name
+    unique = ", ".join(quote(opts.get_field(name).column) for name in unique_fields)
+    assignments = ", ".join(
+        f"{column} = EXCLUDED.{column}" for column in (quote(opts.get_field(n).column) for n in update_fields)
+    )
+    temp = quote(f"_bulk_upsert_{next(_temp_names)}")
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT {plan.columns} FROM {plan.table} LIMIT 0")
+        _copy(cursor, temp, plan.columns, map(plan.row, rows))
+        cursor.execute(
+            f"INSERT INTO {plan.table} ({plan.columns}) SELECT {plan.columns} FROM {temp} "
+            f"ON CONFLICT ({unique}) DO UPDATE SET {assignments}"
+        )
+        written = cursor.rowcount
+        # On an error the caller's transaction rolls back, and the temporary table with it.
+        cursor.execute(f"DROP TABLE {temp}")
+    return written
+
+
+def _values_plan(model, fields, connection) -> _TablePlan:
+    if hasattr(model, "assign_tenant"):
+        # Tenant-owned rows need the tenant checks of bulk_create_with_history() and history rows.
+        raise TypeError(f"{model._meta.label} is tenant-owned: use bulk_create_with_history()")
+    return _TablePlan(model, connection, [model._meta.get_field(name) for name in fields])
+
+
 # --- when COPY is used ---------------------------------------------------------------------------------
 def _copy_supported(model, using, *, create, history=True) -> bool:
     connection = connections[using]
@@ -239,8 +295,26 @@ def _converter(field, connection):
         return "moment", moment
     if cls is models.DateField:
         return plain("date", date, _iso)
-    if cls is models.FileField:  # a FieldFile is stored as its name, as str() gives it
-        return plain("text", FieldFile, str)
+    if cls is models.FileField:  # a FieldFile is stored as its name, as str() gives it; a name as is
+        return (
+            "text",
+            lambda value: (
+                value
+                if value is None or type(value) is str
+                else str(value)
+                if type(value) is FieldFile
+                else slow(value)
+            ),
+        )
+    if cls is models.DecimalField:  # Django's is Decimal(value), refusing what is not finite
+        return (
+            "decimal",
+            lambda value: (
+                value if value is None or (type(value) is Decimal and value.is_finite()) else slow(value)
+            ),
+        )
+    if cls is models.UUIDField and connection.features.has_native_uuid_field:
+        return plain("uuid", uuid.UUID)
     if cls is models.JSONField and field.encoder is None:
         return (
             "json",

@@ -1,11 +1,16 @@
 """What reaches the catalog: an allowlist of public fields, plain text, any shape of source data."""
 
+import html
+import random
+import re
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
+import nh3
 import pytest
 
 from catalog.models import PublicJobCatalog, PublicProviderCatalog
-from catalog.sanitize import EMAIL_REMOVED, excerpt, plain_text
+from catalog.sanitize import EMAIL, EMAIL_REMOVED, excerpt, plain_text, plain_texts
 from catalog.sync.operations import sync_active_tenant
 from people.tenancy import tenant_context
 from tests.catalog.conftest import job_entries, provider_entries
@@ -82,6 +87,59 @@ def test_no_legal_name_or_staff_account_reaches_a_provider_entry(tenant_a, role_
 )
 def test_descriptions_become_plain_text(source, expected):
     assert plain_text(source) == expected
+
+
+def reference_plain_text(value) -> str:
+    """plain_text()'s rules read plainly: the parser runs on every text, each step on all of it."""
+    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
+    text = re.sub(
+        r"<\s*br\s*/?\s*>|<\s*/\s*(p|div|li|h[1-6]|tr|blockquote|pre|ul|ol)\s*>", "\n", text, flags=re.I
+    )
+    for _round in range(5):
+        cleaned = html.unescape(nh3.clean(text, tags=set()))
+        if cleaned == text or "<" not in cleaned:
+            text = cleaned
+            break
+        text = cleaned
+    text = EMAIL.sub(EMAIL_REMOVED, text)
+    lines, blank = [], True
+    for line in text.split("\n"):
+        line = " ".join(line.split())
+        if line or not blank:
+            lines.append(line)
+        blank = not line
+    return "\n".join(lines).strip()
+
+
+PIECES = [
+    "<p>", "</p>", "<br>", "<BR/>", "< br / >", "</ P >", "<li>", "</li>", "</h2>", "</div>", "<pre>", "</pre>",
+    "<b>", "</b>", "<a href='x'>", "</a>", "<script>x()</script>", "<style>p{}</style>", "<!-- note -->",
+    "&amp;", "&lt;", "&gt;", "&lt;script&gt;", "&nbsp;", "&#60;", "&#x3c;b&#x3e;", "<", ">", "&", '"', "'",
+    "a", "word", "Zürich", "€", "✓", " ", "  ", "\t", "\n", "\n\n\n", "\r\n", "\r", "\x00", "\x07", "\x0b",
+    "\x1f", "\x7f", "\xa0", "\x85", "\u2028", "\u3000", "ops@corp.example", "@", ".",
+]  # fmt: skip
+
+
+def generated_texts(count: int, pieces=PIECES):
+    chance = random.Random(7)  # the same texts on every run
+    return ["".join(chance.choice(pieces) for _ in range(chance.randint(0, 14))) for _ in range(count)]
+
+
+def test_plain_text_takes_shortcuts_that_change_nothing():
+    """The cheap roads (no parser for text without markup or entities, control characters
+    removed as bytes in ASCII text, one parser configuration) give what the plain rules give."""
+    for text in generated_texts(3000):
+        assert plain_text(text) == reference_plain_text(text), repr(text)
+    plain_pieces = [piece for piece in PIECES if "<" not in piece and "&" not in piece]
+    for text in generated_texts(3000, plain_pieces):  # the texts that skip the parser
+        assert plain_text(text) == reference_plain_text(text), repr(text)
+
+
+def test_plain_texts_parsed_in_a_worker_thread_are_the_same():
+    texts = generated_texts(2000)
+    with ThreadPoolExecutor(1) as pool:
+        assert list(plain_texts(texts, pool)) == [plain_text(text) for text in texts]
 
 
 def test_an_excerpt_is_cut_at_a_word():
