@@ -18,14 +18,17 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 
 @contextmanager
-def throwaway_database():
-    """Create a test database (never the suite's), yield, destroy it."""
+def throwaway_database(keep: bool = False):
+    """Create a test database (never the suite's), yield, destroy it.
+
+    With `keep`, an existing bench database is reused (migrated, data left as it is) and kept
+    afterwards: for iterating on one query without rebuilding the data every run."""
     setup_test_environment()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     if connection.vendor != "sqlite":
         connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep)
     try:
         yield connection
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=keep)

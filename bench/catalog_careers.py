@@ -113,6 +113,7 @@ def build(tenants: int, entries: int):
     from django.utils.text import slugify
 
     from catalog.models import PublicJobCatalog
+    from catalog.sync.rows import SEARCH_DESCRIPTION_CHARS  # what the sync puts in the search text
     from people.models import EmploymentType, Tenant
     from people.tenancy import tenant_context
     from recruiting.models import JobPosting, JobStatus, RemotePolicy
@@ -168,7 +169,8 @@ def build(tenants: int, entries: int):
                             salary_currency="EUR" if salary else "", skills=skills, description=description,
                             requirements="Three years of experience.\nGerman or English.",
                             published_at=published, closes_at=closes_at,
-                            search_text=" ".join([title, tenant.name, city, category, *skills, description[:500]]),
+                            search_text=" ".join([title, tenant.name, city, category, *skills,
+                                                     description[:SEARCH_DESCRIPTION_CHARS]]),
                         )
                     )  # fmt: skip
                 PublicJobCatalog.objects.bulk_create(rows)
@@ -231,12 +233,20 @@ def main():
     parser.add_argument("--tenants", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of every query")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the bench database and reuse its entries next run"
+    )
     args = parser.parse_args()
-    with throwaway_database():
+    with throwaway_database(keep=args.keep):
+        from catalog.models import PublicJobCatalog
+
         started = time.perf_counter()
-        build(args.tenants, args.entries)
-        print(f"{args.entries:,} entries of {args.tenants} companies ready in {time.perf_counter() - started:.0f} s "
-              f"({connection.vendor}, cache {caches['default'].__class__.__name__})", flush=True)  # fmt: skip
+        if args.keep and PublicJobCatalog.objects.exists():
+            print(f"reusing the kept database: {PublicJobCatalog.objects.count():,} entries", flush=True)
+        else:
+            build(args.tenants, args.entries)
+            print(f"{args.entries:,} entries of {args.tenants} companies ready in {time.perf_counter() - started:.0f} s "
+                  f"({connection.vendor}, cache {caches['default'].__class__.__name__})", flush=True)  # fmt: skip
         measure(args.repeat, args.explain)
 
 

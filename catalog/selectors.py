@@ -7,7 +7,14 @@ entries are in every tenant's language). On SQLite (the embedded default) it is 
 each word over search_text: no index, fine for a demo.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchVectorField
+import hashlib
+
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchQueryCombinable,
+    SearchQueryField,
+    SearchVectorField,
+)
 from django.db import connection
 from django.db.models import Expression, Q
 
@@ -26,14 +33,38 @@ class SearchDocument(Expression):
         return f"{table}.{connection.ops.quote_name(SEARCH_DOCUMENT_COLUMN)}", []
 
 
-def search(queryset, text: str):
+def filter_term(column: str, value: str) -> str:
+    """The term a job entry's search document holds for its filter `column` (category, location,
+    remote_policy, employment_type) having `value`: what migration 0006 makes in SQL."""
+    return f"~{column}~{hashlib.md5(value.encode()).hexdigest()}"
+
+
+class ExactTerms(SearchQueryCombinable, Expression):
+    """A tsquery of terms that must all be in the document, taken as they are (to_tsquery would
+    split them into words). The terms are filter_term()s: letters, '_', '~' and hex digits."""
+
+    output_field = SearchQueryField()
+
+    def __init__(self, terms):
+        super().__init__()
+        self.terms = list(terms)
+
+    def as_sql(self, compiler, connection):
+        return "%s::tsquery", [" & ".join(f"'{term}'" for term in self.terms)]
+
+
+def search(queryset, text: str, filter_terms=()):
     """Entries of `queryset` matching the words of `text` (all of them); `queryset` unchanged
-    for blank text."""
+    for blank text. On PostgreSQL, `filter_terms` (filter_term()s of the job catalog's filters,
+    which the caller also filters on) join the words in the index lookup, so that the GIN index
+    returns the entries matching both instead of every entry with the words."""
     text = " ".join((text or "").split())[:200]
     if not text:
         return queryset
     if connection.vendor == "postgresql":
         query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+        if filter_terms:
+            query &= ExactTerms(filter_terms)
         # alias(), not annotate(): the page's SELECT does not need the document.
         return queryset.alias(document=SearchDocument()).filter(document=query)
     words = Q()

@@ -24,6 +24,10 @@ pytestmark = pytest.mark.django_db
 
 LIST = "/careers/"
 NOW = timezone.now()
+# A minute past midnight today (site time): "N days ago" counts calendar days, so moments a whole
+# number of days before it read the same at any hour the suite runs (NOW minus an hour is
+# "yesterday" between midnight and one).
+TODAY = timezone.localtime(NOW).replace(hour=0, minute=1, second=0, microsecond=0)
 
 
 def html(response) -> str:
@@ -42,13 +46,13 @@ def detail_url(entry) -> str:
 def entries(tenant_a, tenant_b):
     return {
         "python": JobEntryFactory(tenant=tenant_a, title="Backend Developer", skills=["Python"],
-                                  published_at=NOW - timedelta(hours=1)),
+                                  published_at=TODAY),
         "designer": JobEntryFactory(tenant=tenant_a, title="Product Designer", category="Design", skills=["Figma"],
                                     location="Munich", remote_policy=RemotePolicy.REMOTE,
-                                    published_at=NOW - timedelta(days=1, hours=1)),
+                                    published_at=TODAY - timedelta(days=1)),
         "sales": JobEntryFactory(tenant=tenant_b, title="Account Executive", category="Sales", skills=[],
                                  location="Hamburg", remote_policy=RemotePolicy.ON_SITE,
-                                 employment_type=EmploymentType.PART_TIME, published_at=NOW - timedelta(days=3)),
+                                 employment_type=EmploymentType.PART_TIME, published_at=TODAY - timedelta(days=3)),
     }  # fmt: skip
 
 

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 
 from catalog.models import PublicJobCatalog, PublicProviderCatalog
-from catalog.selectors import search, with_category
+from catalog.selectors import filter_term, search, with_category
 from people.tenancy import tenant_context
 from tests.catalog.factories import ListedJobFactory, ListedProviderFactory
 from tests.marketplace.factories import ServiceCategoryFactory, ServiceFactory
@@ -61,6 +61,27 @@ def test_search_and_category_filter_use_the_gin_indexes(jobs):
     provider_plan = with_category(PublicProviderCatalog.objects.all(), "Design").explain()
     assert "catalog_job_document" in job_plan, job_plan
     assert "catalog_provider_categories" in provider_plan, provider_plan
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the document's filter terms exist on PostgreSQL only")
+def test_job_documents_hold_the_terms_filter_term_makes(tenant_a):
+    """Migration 0006's SQL and filter_term() must agree on every filter, whatever the value
+    (accents, quotes, spaces), or a search with filters would find nothing."""
+    odd = "Ünïcode & 'Quotes' \\ Cat"
+    with tenant_context(tenant_a):
+        wanted = ListedJobFactory(title="Backend Developer", category=odd, location="Köln am Rhein",
+                                  remote_policy="remote", employment_type="part_time")  # fmt: skip
+        ListedJobFactory(title="Frontend Developer", category="Engineering", location="Köln am Rhein",
+                         remote_policy="remote", employment_type="part_time")  # fmt: skip
+    entries = PublicJobCatalog.objects.all()  # no equality filters: the terms alone decide
+    every_filter = [
+        filter_term("category", odd), filter_term("location", "Köln am Rhein"),
+        filter_term("remote_policy", "remote"), filter_term("employment_type", "part_time"),
+    ]  # fmt: skip
+    assert {e.source_job_id for e in search(entries, "developer", filter_terms=every_filter)} == {wanted.pk}
+    assert search(entries, "developer", filter_terms=[filter_term("location", "Köln am Rhein")]).count() == 2
+    assert not search(entries, "developer", filter_terms=[filter_term("remote_policy", "on_site")]).exists()
+    assert not search(entries, "designer", filter_terms=every_filter).exists()  # the words still count
 
 
 def test_unrated_providers_come_last(tenant_a):

@@ -11,9 +11,10 @@ from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 
 from catalog.models import PublicJobCatalog
-from catalog.selectors import search
+from catalog.selectors import filter_term, search
 from people.models import EmploymentType
 from recruiting.models import RemotePolicy
 
@@ -39,12 +40,13 @@ def open_entries(now=None):
 def matching(filters: dict, now=None):
     """Open entries matching the list's valid filters (catalog.pages.careers.forms.JobFilterForm),
     newest first, with only the fields a card shows."""
-    entries = open_entries(now)
+    entries, terms = open_entries(now), []
     for name, field in (("category", "category"), ("location", "location"),
                         ("remote", "remote_policy"), ("type", "employment_type")):  # fmt: skip
         if filters.get(name):
             entries = entries.filter(**{field: filters[name]})
-    entries = search(entries, filters.get("q", ""))
+            terms.append(filter_term(field, filters[name]))
+    entries = search(entries, filters.get("q", ""), filter_terms=terms)
     return entries.only(*CARD_FIELDS).order_by(*NEWEST_FIRST)
 
 
@@ -88,6 +90,16 @@ DISTINCT_VALUES_SQL = f"""WITH RECURSIVE {_skip_scan("categories", "category")},
 
 
 REMOTE, TYPES = frozenset(RemotePolicy.values), frozenset(EmploymentType.values)
+
+
+def select_options(choices, selected: str) -> str:
+    """The <option> tags of (value, label) `choices`, `selected` marked. Built here rather than by
+    a template loop: the four dropdowns hold ~60 options, and the loop's tag and variable nodes
+    were the larger part of rendering the list."""
+    return format_html_join(
+        "", '<option value="{}"{}>{}</option>',
+        ((value, " selected" if value == selected else "", label) for value, label in choices),
+    )  # fmt: skip
 
 
 def entry_url(entry) -> str:

@@ -45,14 +45,21 @@ def job_list(request):
     page = page_of(request, listing.matching(filters))
     count = page.paginator.count
     options = listing.filter_options()
+    shown = dict.fromkeys(JobFilterForm.base_fields, "") | filters  # every filter, blank when unset
+    categories = _with_current(options["categories"], shown["category"])
+    locations = _with_current(options["locations"], shown["location"])
     context = {
         "section": SECTION,
-        "filters": filters,
+        "filters": shown,
         "filtered": bool(filters),
-        "categories": _with_current(options["categories"], filters.get("category")),
-        "locations": _with_current(options["locations"], filters.get("location")),
-        "remote_choices": RemotePolicy.choices,
-        "type_choices": EmploymentType.choices,
+        "categories": categories,
+        "locations": locations,
+        "options": {
+            "category": listing.select_options([(name, name) for name in categories], shown["category"]),
+            "location": listing.select_options([(name, name) for name in locations], shown["location"]),
+            "remote": listing.select_options(RemotePolicy.choices, shown["remote"]),
+            "type": listing.select_options(EmploymentType.choices, shown["type"]),
+        },
         "page": page,
         "jobs": listing.cards(page.object_list) if count else [],
         "count_label": f"{page.paginator.cap:,}+" if page.paginator.capped else f"{count:,}",
