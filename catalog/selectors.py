@@ -7,8 +7,6 @@ entries are in every tenant's language). On SQLite (the embedded default) it is 
 each word over search_text: no index, fine for a demo.
 """
 
-import hashlib
-
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchQueryCombinable,
@@ -36,12 +34,13 @@ class SearchDocument(Expression):
 def filter_term(column: str, value: str) -> str:
     """The term a job entry's search document holds for its filter `column` (category, location,
     remote_policy, employment_type) having `value`: what migration 0006 makes in SQL."""
-    return f"~{column}~{hashlib.md5(value.encode()).hexdigest()}"
+    return f"~{column}~{value}"
 
 
 class ExactTerms(SearchQueryCombinable, Expression):
-    """A tsquery of terms that must all be in the document, taken as they are (to_tsquery would
-    split them into words). The terms are filter_term()s: letters, '_', '~' and hex digits."""
+    """A tsquery of terms that must all be in the document, taken as they are: each is quoted
+    (quotes and backslashes doubled, tsquery's own syntax) and the text cast to tsquery, where
+    to_tsquery would split it into words."""
 
     output_field = SearchQueryField()
 
@@ -50,7 +49,8 @@ class ExactTerms(SearchQueryCombinable, Expression):
         self.terms = list(terms)
 
     def as_sql(self, compiler, connection):
-        return "%s::tsquery", [" & ".join(f"'{term}'" for term in self.terms)]
+        quoted = ("'{}'".format(term.replace("\\", "\\\\").replace("'", "''")) for term in self.terms)
+        return "%s::tsquery", [" & ".join(quoted)]
 
 
 def search(queryset, text: str, filter_terms=()):
