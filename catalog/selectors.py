@@ -63,7 +63,9 @@ def search(queryset, text: str, filter_terms=()):
         return queryset
     if connection.vendor == "postgresql":
         query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-        if filter_terms:
+        # Text without a letter or digit makes an empty query, which matches nothing; ANDed
+        # with the terms it would match every entry with those filters.
+        if filter_terms and any(char.isalnum() for char in text):
             query &= ExactTerms(filter_terms)
         # alias(), not annotate(): the page's SELECT does not need the document.
         return queryset.alias(document=SearchDocument()).filter(document=query)

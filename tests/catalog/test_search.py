@@ -83,6 +83,7 @@ def test_job_documents_hold_the_terms_filter_term_makes(tenant_a):
     assert search(entries, "developer", filter_terms=[filter_term("location", "Köln am Rhein")]).count() == 2
     assert not search(entries, "developer", filter_terms=[filter_term("remote_policy", "on_site")]).exists()
     assert not search(entries, "designer", filter_terms=every_filter).exists()  # the words still count
+    assert not search(entries, "!!!", filter_terms=every_filter).exists()  # no words: no match, as without
 
 
 def test_unrated_providers_come_last(tenant_a):
