@@ -1,7 +1,8 @@
 """Benchmark: bulk catalog sync of 100,000 jobs against the one-row-at-a-time path, same run.
 
 One tenant with `--jobs` listed jobs (realistic titles, HTML descriptions of ~1 KB, skills,
-salaries), written with bulk inserts (no change tasks). Then:
+salaries), written with bulk inserts (no change tasks), then vacuumed, analyzed and checkpointed
+on PostgreSQL (as a source table is when a sync runs, not a second after its rows were loaded). Then:
 1. bulk: `catalog.sync.engine.sync_tenant("jobs")` over every job (each becomes an entry);
 2. unchanged: the same again (the integrity check's cost when nothing differs);
 3. every entry changed: the tenant renamed, so each entry is rewritten in place (on PostgreSQL
@@ -69,7 +70,15 @@ def build(jobs: int):
                 ]
             )  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        if connection.vendor == "postgresql":
+            # The jobs were inserted a moment ago; a real source table has been read and vacuumed
+            # long before a sync. Without this, the timed sync pays for the build: the first read
+            # of each new row sets its hint bits (dirtying every page of the jobs table again)
+            # and the build's 200 MB of dirty buffers are flushed during it.
+            cursor.execute("VACUUM ANALYZE")
+            cursor.execute("CHECKPOINT")
+        else:
+            cursor.execute("ANALYZE")
     return tenant
 
 

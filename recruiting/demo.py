@@ -1,6 +1,9 @@
 """Demo data of the recruiting app, added by `manage.py bootstrap_demo_tenant` (see people/registry.py).
 
-Five jobs (one published, draft, on hold, filled and cancelled), 20 candidates with a small
+Five pipeline jobs (one published, draft, on hold, filled and cancelled) and six more open
+positions on the careers page (no applicants yet, posted over the last weeks, in several
+categories, places and working models, so the public page's search and filters have something to
+show), 20 candidates with a small
 generated PDF CV each, applications spread over the pipeline, 8 scheduled and 3 completed
 interviews (with feedback), 2 sent offers and 1 accepted, 3 background checks in progress and
 2 completed clear. Departments and hiring managers come from the people demo data when it is
@@ -24,7 +27,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from people.models import Department, Employee, Membership, User
+from people.models import Department, Employee, EmploymentType, Membership, User
 from recruiting.models import (
     Application,
     ApplicationStatus,
@@ -88,6 +91,23 @@ JOBS = [
         "Data",
     ),
 ]
+
+# Open positions on the careers page, without applicants: (title, department, category, location,
+# remote policy, employment type, days since posted, salary range or None).
+CAREERS_JOBS = [
+    ("Site Reliability Engineer", "Platform", "Engineering", "Berlin", RemotePolicy.HYBRID,
+     EmploymentType.FULL_TIME, 2, ("65000.00", "90000.00")),
+    ("Frontend Developer", "Engineering", "Engineering", "Hamburg", RemotePolicy.REMOTE,
+     EmploymentType.FULL_TIME, 5, ("55000.00", "75000.00")),
+    ("UX Researcher", "Engineering", "Design", "Berlin", RemotePolicy.HYBRID,
+     EmploymentType.PART_TIME, 9, None),
+    ("Sales Development Representative", "Sales", "Sales", "Munich", RemotePolicy.ON_SITE,
+     EmploymentType.FULL_TIME, 14, ("42000.00", "52000.00")),
+    ("Working Student Data", "Engineering", "Data", "Berlin", RemotePolicy.HYBRID,
+     EmploymentType.INTERN, 21, None),
+    ("Recruiting Coordinator", "People Operations", "People", "Munich", RemotePolicy.ON_SITE,
+     EmploymentType.TEMPORARY, 30, ("40000.00", "48000.00")),
+]  # fmt: skip
 
 CANDIDATES = [
     ("Linus", "Torvalds"),
@@ -205,6 +225,8 @@ def build_demo_data(*, tenant, stdout) -> bool:
         if state in (JobStatus.PUBLISHED, JobStatus.ON_HOLD, JobStatus.FILLED):
             jobs.publish_job(job_id=job.pk)
 
+    open_positions = _careers_jobs(departments, recruiter, now)
+
     candidates = []
     for index, (first, last) in enumerate(CANDIDATES):
         slug = f"{first}-{last}".lower()
@@ -311,12 +333,43 @@ def build_demo_data(*, tenant, stdout) -> bool:
 
     _spread_application_dates(applications, now)
     stdout.write(
-        f"  recruiting: {len(job_rows)} jobs, {len(candidates)} candidates with CVs, "
+        f"  recruiting: {len(job_rows)} pipeline jobs and {open_positions} more open on the careers page, "
+        f"{len(candidates)} candidates with CVs, "
         f"{len(applications)} applications, {scheduled} scheduled and {completed} completed interviews, "
         f"{len(SENT_OFFERS)} pending offers and 1 accepted, {len(CHECKS_IN_PROGRESS)} background checks "
         f"in progress and {len(CHECKS_CLEAR)} clear"
     )
     return True
+
+
+def _careers_jobs(departments: dict, recruiter, now: datetime) -> int:
+    """Create and publish CAREERS_JOBS; their posting dates are then spread over the last weeks
+    (a direct update, like the application dates: "posted N days ago" is bookkeeping)."""
+    for title, department, category, location, remote, employment, days, salary in CAREERS_JOBS:
+        low, high = (Decimal(amount) for amount in salary) if salary else (None, None)
+        job = JobPosting.objects.create(
+            title=title,
+            department=departments.get(department),
+            recruiter=recruiter,
+            location=location,
+            remote_policy=remote,
+            employment_type=employment,
+            category=category,
+            description=(
+                f"<p>We are looking for a <b>{title}</b> to join our {category.lower()} team in {location}.</p>"
+                "<ul><li>Work on products our customers use every day</li>"
+                "<li>Learning budget and flexible hours</li></ul>"
+            ),
+            requirements="Relevant experience or a strong wish to learn; clear writing in English or German.",
+            skills=[category.lower(), "communication", "teamwork"],
+            salary_min=low,
+            salary_max=high,
+            openings=1,
+            closes_at=now + timedelta(days=60),
+        )
+        jobs.publish_job(job_id=job.pk)
+        JobPosting.objects.filter(pk=job.pk).update(published_at=now - timedelta(days=days, hours=3))
+    return len(CAREERS_JOBS)
 
 
 def _spread_application_dates(applications: dict[int, Application], now: datetime) -> None:

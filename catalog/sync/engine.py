@@ -29,7 +29,7 @@ from itertools import repeat
 from operator import itemgetter
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import BooleanField, Case, F, Value, When
+from django.db.models import BooleanField, Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from catalog import sanitize
@@ -318,11 +318,15 @@ def _remove_orphans(catalog, tenant, orphans, now) -> int:
 
 def _settle(catalog, tenant, exclude) -> int:
     """Re-sync, one by one, entries whose source row changed after the bulk read (its change task
-    may have run before this sync wrote the older copy). Usually none: one query."""
+    may have run before this sync wrote the older copy) or is gone (deleted after the read: no
+    database constraint refuses the entry, catalog.models.entries). Usually none: one query."""
     field_name = catalog.source_field
+    as_copied = catalog.source_model.objects.filter(
+        pk=OuterRef(f"{field_name}_id"), updated_at=OuterRef("source_updated_at")
+    )
     drifted = (
         catalog.entry_model.objects.filter(tenant=tenant)
-        .exclude(source_updated_at=F(f"{field_name}__updated_at"))
+        .filter(~Exists(as_copied))
         .exclude(**{f"{field_name}__in": list(exclude)})
         .values_list(f"{field_name}_id", flat=True)
     )

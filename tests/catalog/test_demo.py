@@ -30,5 +30,13 @@ def test_the_demo_tenant_has_public_entries_once(role_groups):
     assert job_entries(tenant=tenant).exists() and provider_entries(tenant=tenant).exists()
     assert job_entries(tenant=tenant).count() <= listed
     assert job_entries(tenant=tenant, salary_min__isnull=False).exists()
+    # The careers page has something to search and filter: the published pipeline job and the
+    # six open positions, in several categories and working models, posted on different days.
+    jobs = job_entries(tenant=tenant)
+    assert jobs.count() == 7
+    assert len(set(jobs.values_list("category", flat=True))) >= 5
+    assert len(set(jobs.values_list("employment_type", flat=True))) >= 4
+    assert len(set(jobs.values_list("remote_policy", flat=True))) == 3
+    assert len({moment.date() for moment in jobs.values_list("published_at", flat=True)}) >= 5
     second = bootstrap()
     assert "nothing changed" in second and "catalog:" not in second

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 
@@ -134,6 +135,29 @@ def test_an_entry_older_than_its_source_is_settled_after_a_bulk_sync(tenant_a, q
         result = engine.sync_tenant("jobs", only_ids=[])  # nothing read: only the settle step acts
     assert result.details["settled"] == 1
     assert job_entries().get().title == "New"
+
+
+def test_an_entry_whose_source_is_gone_is_removed_after_a_bulk_sync(tenant_a, quiet):
+    """A source deleted without the ORM, or between the bulk read and its write: no database
+    constraint refuses or removes the entry, the settle step does."""
+    with tenant_context(tenant_a):
+        job, kept = ListedJobFactory(), ListedJobFactory()
+        sync_active_tenant("jobs")
+        deleted = JobPosting.objects.filter(pk=job.pk)
+        deleted._raw_delete(deleted.db)  # no cascade, no change task
+        assert job_entries(source_job_id=job.pk).exists()
+        result = engine.sync_tenant("jobs", only_ids=[])  # nothing read: only the settle step acts
+    assert result.details["settled"] == 1
+    assert list(job_entries().values_list("source_job_id", flat=True)) == [kept.pk]
+
+
+def test_deleting_a_source_through_the_orm_deletes_its_entry_at_once(tenant_a, quiet):
+    with tenant_context(tenant_a):
+        job = ListedJobFactory()
+        sync_active_tenant("jobs")
+        with transaction.atomic():
+            JobPosting.objects.filter(pk=job.pk).delete()
+            assert not job_entries().exists()  # Django's cascade, before any change task runs
 
 
 def test_the_one_row_path_reports_what_it_did(tenant_a, quiet):

@@ -54,11 +54,13 @@ def counts() -> dict:
 
 def test_bootstrap_adds_the_recruiting_demo_data_once():
     out = bootstrap()
-    assert "recruiting: 5 jobs, 20 candidates" in out and "demo data added: recruiting" in out
+    assert "recruiting: 5 pipeline jobs and 6 more open on the careers page, 20 candidates" in out
+    assert "demo data added: recruiting" in out
     tenant = Tenant.objects.get(slug="demo")
     with tenant_context(tenant):
         first = counts()
-        assert first["jobs"] == sorted(JobStatus.values)  # one job in each state
+        # One pipeline job in each state, and the six open positions of the careers page.
+        assert first["jobs"] == sorted([*JobStatus.values, *[JobStatus.PUBLISHED] * 6])
         assert first["candidates"] == 20
         assert first["scheduled"] == 8 and first["completed"] == 3
         assert first["feedback"] == 6  # both demo interviewers, on each completed interview
@@ -76,7 +78,9 @@ def test_bootstrap_adds_the_recruiting_demo_data_once():
             "rejected",
             "withdrawn_by_candidate",
         }
-        published = JobPosting.objects.get(status=JobStatus.PUBLISHED)
+        published = (
+            JobPosting.objects.filter(status=JobStatus.PUBLISHED, applications__isnull=False).distinct().get()
+        )
         assert published.department.name == "Platform"
         assert published.hiring_manager.user.email == "hiring-manager@demo.localhost"
         assert published.recruiter.email == "recruiter@demo.localhost"
