@@ -103,7 +103,7 @@ class CatalogSyncRunAdmin(PlatformReadOnlyAdmin):
 
 @admin.register(CatalogSettings)
 class CatalogSettingsAdmin(TenantOwnedAdmin):
-    list_display = ["__str__", "publish_salaries", "updated_at"]
+    list_display = ["__str__", "publish_salaries", "applicant_retention_days", "updated_at"]
     list_filter = ["publish_salaries"]
 
     def has_add_permission(self, request):

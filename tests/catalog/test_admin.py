@@ -138,7 +138,13 @@ def test_roles_that_cannot_change_jobs_have_no_resync(client, tenant_a, user_a, 
 def test_platform_staff_switch_salary_publishing_on_in_the_admin(root_client, tenant_a):
     with tenant_context(tenant_a):
         ListedJobFactory()
-    response = root_client.post("/admin/catalog/catalogsettings/add/", {"publish_salaries": "on"})
+    add = "/admin/catalog/catalogsettings/add/"
+    refused = root_client.post(add, {"publish_salaries": "on", "applicant_retention_days": "10"})
+    assert refused.status_code == 200  # re-rendered with the message, nothing saved
+    assert "Ensure this value is greater than or equal to 30." in refused.content.decode()
+    with tenant_context(tenant_a):
+        assert not CatalogSettings.objects.exists()
+    response = root_client.post(add, {"publish_salaries": "on", "applicant_retention_days": "365"})
     assert response.status_code == 302
     with tenant_context(tenant_a):
         assert CatalogSettings.objects.get().publish_salaries

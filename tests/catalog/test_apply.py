@@ -2,10 +2,12 @@
 services, and nothing at all is written when it is refused."""
 
 import logging
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -18,7 +20,7 @@ from people.models import Tenant
 from people.tenancy import all_tenants, tenant_context
 from recruiting import validators
 from recruiting.models import Application, ApplicationStatus, Candidate, JobPosting, JobStatus, Source
-from tests.catalog.factories import ListedJobFactory, unsaved_change
+from tests.catalog.factories import CatalogSettingsFactory, ListedJobFactory, unsaved_change
 from tests.recruiting.factories import ApplicationFactory, CandidateFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +137,63 @@ def test_the_form_page(client, entry):
     assert 'enctype="multipart/form-data"' in page and "csrfmiddlewaretoken" in page
     assert 'class="hp"' in page and 'name="website"' in page and 'tabindex="-1"' in page
     assert "I agree that Tenant A may process my data" in page
+
+
+# --- retention --------------------------------------------------------------------------------
+def tenant_today(tenant):
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(tenant.timezone or "UTC")).date()
+
+
+def test_an_applicant_is_kept_for_the_tenants_retention_period(client, entry, tenant_a, tenant_b):
+    with tenant_context(tenant_b):  # another tenant's choice does not count
+        CatalogSettingsFactory(applicant_retention_days=30)
+    page = client.get(url(entry)).content.decode()
+    assert "Your data is kept for 365 days after you apply, then anonymised." in page  # the default
+    before = tenant_today(tenant_a)
+    client.post(url(entry), form())
+    (candidate,) = in_tenant(tenant_a, Candidate)
+    assert candidate.retention_until - timedelta(days=365) in {before, tenant_today(tenant_a)}
+
+
+def test_the_retention_period_is_the_tenants_choice(client, entry, tenant_a):
+    with tenant_context(tenant_a):
+        CatalogSettingsFactory(applicant_retention_days=90)
+    assert "kept for 90 days" in client.get(url(entry)).content.decode()
+    before = tenant_today(tenant_a)
+    client.post(url(entry), form())
+    (candidate,) = in_tenant(tenant_a, Candidate)
+    assert candidate.retention_until - timedelta(days=90) in {before, tenant_today(tenant_a)}
+
+
+@pytest.mark.parametrize(
+    ("days_from_today", "expected_days"),
+    [(10, 365), (400, 400), (None, None)],
+    ids=["earlier date moves later", "later date stays", "no date stays without"],
+)
+def test_a_returning_candidates_retention_date_only_moves_later(
+    client, entry, tenant_a, days_from_today, expected_days
+):
+    today = tenant_today(tenant_a)
+    with tenant_context(tenant_a):
+        CandidateFactory(
+            email="ada@mail.example",
+            retention_until=None if days_from_today is None else today + timedelta(days=days_from_today),
+        )
+    assert client.post(url(entry), form()).status_code == 302
+    (candidate,) = in_tenant(tenant_a, Candidate)
+    if expected_days is None:
+        assert candidate.retention_until is None
+    else:
+        assert candidate.retention_until - timedelta(days=expected_days) in {today, tenant_today(tenant_a)}
+
+
+@pytest.mark.parametrize("days", [0, 29, 3651])
+def test_the_retention_period_is_bounded(tenant_a, days):
+    with tenant_context(tenant_a):
+        settings = CatalogSettingsFactory.build(tenant=tenant_a, applicant_retention_days=days)
+        with pytest.raises(ValidationError) as refused:
+            settings.full_clean()
+    assert "applicant_retention_days" in refused.value.message_dict
 
 
 # --- duplicates -----------------------------------------------------------------------------

@@ -54,13 +54,17 @@ class ApplyForm(forms.Form):
     # Honeypot: hidden by CSS, left empty by people, filled by bots that fill every field.
     website = forms.CharField(label=_("Leave this field empty"), required=False)
 
-    def __init__(self, *args, company: str = "", **kwargs):
+    def __init__(self, *args, company: str = "", retention_days: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         if company:
             self.fields["consent"].label = _(
                 "I agree that %(company)s may process my data for this application."
             ) % {"company": company}
+        if retention_days:
+            self.fields["consent"].help_text = _(
+                "Your data is kept for %(days)s days after you apply, then anonymised."
+            ) % {"days": retention_days}
 
     @property
     def honeypot_filled(self) -> bool:

@@ -18,7 +18,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from catalog.models import PublicJobCatalog
 from catalog.pages.careers import listing
-from catalog.pages.careers.apply import AlreadyApplied, ApplyRefused, JobNoLongerOpen, apply_to_job, is_closed
+from catalog.pages.careers.apply import (
+    AlreadyApplied,
+    ApplyRefused,
+    JobNoLongerOpen,
+    apply_to_job,
+    is_closed,
+    retention_days_for,
+)
 from catalog.pages.careers.forms import ApplyForm, JobFilterForm
 from catalog.pages.careers.ratelimit import RateLimit, client_ip
 from catalog.pages.careers.uploads import FileSizeLimit
@@ -123,8 +130,9 @@ def _apply(request, public_id, size_limit):
     context = {"section": SECTION, "entry": entry}
     if is_closed(entry):
         return _refused(request, context, JobNoLongerOpen.message, status=410)
+    about = {"company": entry.company_name, "retention_days": retention_days_for(entry)}
     if request.method != "POST":
-        return _form(request, context, ApplyForm(company=entry.company_name))
+        return _form(request, context, ApplyForm(**about))
 
     limit = RateLimit(
         "careers-apply",
@@ -132,11 +140,10 @@ def _apply(request, public_id, size_limit):
         window=getattr(settings, "CAREERS_APPLY_WINDOW", APPLY_WINDOW_DEFAULT),
     )
     if not limit.hit(client_ip(request)):
-        form = ApplyForm(initial={name: request.POST.get(name, "") for name in RETYPED_FIELDS},
-                         company=entry.company_name)  # fmt: skip
+        form = ApplyForm(initial={name: request.POST.get(name, "") for name in RETYPED_FIELDS}, **about)
         return _form(request, context | {"error": RATE_LIMITED}, form, status=429)
 
-    form = ApplyForm(request.POST, request.FILES, company=entry.company_name)
+    form = ApplyForm(request.POST, request.FILES, **about)
     if form.honeypot_filled:
         # A bot: answer as if it worked (so it learns nothing), write nothing.
         logger.warning(
