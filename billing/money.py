@@ -37,6 +37,17 @@ def minor_unit(code: str) -> Decimal:
     return Decimal(1).scaleb(-get_currency_precision(code))
 
 
+def minor_unit_error(amount: Decimal, code: str, noun: str = "amount") -> str:
+    """Why `amount` is not an exact amount of `code` (finer than its minor unit), or "".
+    For amounts people typed, which are refused rather than rounded behind their backs."""
+    unit = minor_unit(code)
+    if amount == amount.quantize(unit):
+        return ""
+    places = -unit.as_tuple().exponent
+    example = amount.quantize(unit, rounding=ROUND_HALF_UP)
+    return f"{code} has {places or 'no'} decimal place{'s' if places != 1 else ''}; write the {noun} like {example}."
+
+
 def quantize(
     value, code: str, *, field: str = "amount", allow_zero: bool = True, allow_negative: bool = False
 ) -> Decimal:

@@ -7,13 +7,11 @@ scoped managers (another tenant's e-mails and plan names are never found):
 
 - customers by e-mail (case-insensitive: Ann@X.example and ann@x.example are one customer);
 - plans by name; the currency must be one billing supports (billing.money.validate_currency
-  refuses unknown and three-decimal currencies) and the price must fit its minor unit;
+  refuses unknown and three-decimal currencies) and the price must fit its minor unit (Plan.clean);
 - subscriptions by customer e-mail + plan name, with their status and current period, for a
   migration from an old system. A file issues no invoice: the next monthly run renews the periods
   that ended. A canceled subscription is never revived by a file (start a new one).
 """
-
-from decimal import ROUND_HALF_UP
 
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
@@ -21,7 +19,7 @@ from django.utils import timezone
 from import_export import fields
 
 from billing.models import Customer, Interval, Plan, Subscription, SubscriptionStatus
-from billing.money import minor_unit, validate_currency
+from billing.money import validate_currency
 from people.resources.hr_base import (
     ChoiceWidget,
     CountWidget,
@@ -116,21 +114,6 @@ class PlanResource(HRResource):
         fields = ("name", "price", "currency", "interval", "trial_days", "active")
         import_id_fields = ("name",)
         name = "Plans"
-
-    def check_instance(self, instance):
-        if instance.price is None or not instance.currency:
-            return {}
-        unit = minor_unit(instance.currency)
-        if instance.price != instance.price.quantize(unit):
-            places = -unit.as_tuple().exponent
-            example = f"{instance.price.quantize(unit, rounding=ROUND_HALF_UP)}"
-            return {
-                "price": [
-                    f"{instance.currency} has {places or 'no'} decimal place{'s' if places != 1 else ''}; "
-                    f"write the price like {example}."
-                ]
-            }
-        return {}
 
 
 def _customer_widget():

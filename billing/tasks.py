@@ -25,8 +25,9 @@ def process_pending_refunds() -> dict[str, int]:
 
 
 def charge_payment(payment_id: int) -> str:
-    """One payment, now (enqueued after an invoice is issued). A payment no longer pending or
-    failed is left alone, so a task delivered twice charges once."""
+    """One payment, now, instead of at the next hourly retry_failed_payments run (which attempts
+    the payments queued when invoices are issued). A payment no longer pending or failed is left
+    alone, so a task delivered twice charges once."""
     from billing.models import PaymentTransaction
     from billing.services.errors import GatewayError, TransitionNotAllowed
     from billing.services.payments import charge_payment as charge

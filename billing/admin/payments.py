@@ -160,8 +160,8 @@ class PaymentTransactionAdmin(RecordAdmin):
     def allowed_step_names(self, request, obj):
         if obj.status == P.FAILED:
             return {RETRY.name}
-        if obj.status in REFUNDABLE and obj.refundable > 0:
-            return {REFUND.name}
+        if obj.status in REFUNDABLE and obj.refundable > 0 and not obj.contract_id:
+            return {REFUND.name}  # a contract's funding goes back through its escrow
         return set()
 
     @display(description="For")

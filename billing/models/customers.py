@@ -1,5 +1,6 @@
 """Customers, the plans they subscribe to, and their subscriptions."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -7,7 +8,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from billing.models.choices import MONEY, STATUS_LENGTH, Interval, SubscriptionStatus
-from billing.money import validate_currency
+from billing.money import minor_unit_error, validate_currency
 from people.tenancy import TenantOwned
 
 COUNTRY_CODE = RegexValidator(r"^[A-Z]{2}$", _("Use the ISO 3166 two-letter code, e.g. DE."))
@@ -65,6 +66,16 @@ class Plan(TenantOwned):
 
     def __str__(self):
         return f"{self.name} ({self.price} {self.currency}/{self.interval})"
+
+    def clean(self):
+        super().clean()
+        if self.price is not None and self.currency:
+            try:
+                error = minor_unit_error(self.price, self.currency, "price")
+            except ValidationError:
+                return  # the currency field's own validator reports it
+            if error:
+                raise ValidationError({"price": error})
 
 
 class Subscription(TenantOwned):

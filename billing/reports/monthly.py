@@ -9,7 +9,7 @@ listed (writing cells, not SQL, is what grows with a listing: bench/billing_repo
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -146,7 +146,9 @@ def _aging(workbook, zone, as_of: date) -> ReportSheet:
     for row in aging:
         sheet.append([row.currency, *row.invoices, sum(row.invoices)])
     sheet.note(
-        f"Open invoices issued by {as_of:%Y-%m-%d}, by days past their due date on that day. The "
+        f"Invoices issued by {as_of:%Y-%m-%d} and still open when this report was generated "
+        f"({datetime.now(zone):%Y-%m-%d %H:%M}), by days past their due date on {as_of:%Y-%m-%d}: "
+        "money received since is not due any more. The "
         f"{MOST_OVERDUE} longest past due are listed on the next sheet."
     )
     return sheet

@@ -3,7 +3,6 @@ moment counts for a payment or a refund (see billing.selectors)."""
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -13,18 +12,10 @@ from django.db.models.functions import Coalesce
 from billing.models import PaymentStatus, RefundRequest, RefundStatus
 from billing.models.choices import COLLECTED_PAYMENT_STATUSES
 from billing.money import quantize
-from people.tenancy import current_tenant
+from billing.services.common import tenant_today, tenant_zone  # noqa: F401  (re-exported)
 
 CHUNK = 2000  # rows per fetch of the streamed listings
 ZERO = Decimal("0")
-
-
-def tenant_zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(current_tenant().timezone or "UTC")
-
-
-def tenant_today() -> date:
-    return datetime.now(tenant_zone()).date()
 
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date
+from datetime import date, datetime, time
 
 from django.utils import timezone
 
 from people.tenancy import current_tenant
 
 
+def tenant_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(current_tenant().timezone or "UTC")
+
+
 def tenant_today() -> date:
     """Today in the active tenant's timezone (invoice dates, due dates and report days use it)."""
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(current_tenant().timezone)).date()
+    return timezone.now().astimezone(tenant_zone()).date()
+
+
+def start_of_tenant_day(day: date) -> datetime:
+    """Midnight that begins `day` in the active tenant's timezone (a date finance typed in)."""
+    return datetime.combine(day, time.min, tenant_zone())
 
 
 def labels(choices, statuses) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, DecimalField, F, Sum, Value, When
 from django.utils import timezone
@@ -25,7 +26,9 @@ from billing.models import (
     RefundRequest,
     RefundStatus,
 )
+from billing.money import display, minor_unit_error, validate_currency
 from billing.services.errors import BillingError
+from billing.services.refunds import refundable_amount
 from marketplace.models import Contract, ContractStatus
 from people.models import User
 
@@ -70,6 +73,18 @@ def _entry(contract: Contract, kind: str, key: str, amount=Decimal("0.00"), **fi
     return entry
 
 
+def _check_money(contract: Contract) -> None:
+    """Escrow follows billing's money rules: a supported currency, an amount in its minor unit
+    (never rounded here: the client pays what the contract says)."""
+    try:
+        validate_currency(contract.currency)
+    except ValidationError as error:
+        raise BillingError(f"{error.messages[0]} Correct the contract's currency first.") from None
+    error = minor_unit_error(contract.amount, contract.currency)
+    if error:
+        raise BillingError(f"The contract's amount is {contract.amount}: {error} Correct it first.")
+
+
 @transaction.atomic
 def fund_contract(*, contract_id: int, reference: str, by: User | None = None) -> EscrowTransaction:
     """The client paid the contract's amount (recorded by finance with the payment's reference):
@@ -85,6 +100,7 @@ def fund_contract(*, contract_id: int, reference: str, by: User | None = None) -
         )
     if contract.amount <= 0:
         raise BillingError("The contract has no amount to hold; set its amount first.")
+    _check_money(contract)
     if not (reference or "").strip():
         raise BillingError({"reference": "Give the reference of the client's payment."})
     now = timezone.now()
@@ -113,6 +129,20 @@ def fund_contract(*, contract_id: int, reference: str, by: User | None = None) -
     )
 
 
+def _check_still_held(payment_id: int, held: Decimal) -> None:
+    """The held money must still be ours to pay out: none of the funding payment may have gone
+    back to the client outside the escrow (refunds from before they were barred, or a refund made
+    on the gateway's dashboard)."""
+    payment = PaymentTransaction.objects.select_for_update(of=("self",)).get(pk=payment_id)
+    left = refundable_amount(payment)
+    if held > left:
+        raise BillingError(
+            f"The escrow holds {display(held, payment.currency)}, but only {display(left, payment.currency)} "
+            f"of its funding payment #{payment.pk} is still with us (the rest was refunded, or is being "
+            "refunded, to the client). Settle the difference with finance before paying it out."
+        )
+
+
 def _settle(contract: Contract, kind: str, *, by: User | None, note: str) -> EscrowTransaction:
     balance = escrow_balance(contract.pk)
     key = f"contract-{contract.pk}-{kind}"
@@ -124,6 +154,8 @@ def _settle(contract: Contract, kind: str, *, by: User | None, note: str) -> Esc
     if balance.held <= 0:
         raise BillingError("Nothing is held in escrow for this contract.")
     hold = EscrowTransaction.objects.filter(contract=contract, kind=K.HOLD).select_related("payment").first()
+    if hold and hold.payment_id:
+        _check_still_held(hold.payment_id, balance.held)
     entry = _entry(
         contract,
         kind,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from billing.models import (
     BillingSettings,
     Customer,
+    Gateway,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
@@ -29,7 +30,7 @@ from billing.models import (
 )
 from billing.models.choices import COLLECTED_PAYMENT_STATUSES
 from billing.money import quantize
-from billing.services.common import labels, tenant_today
+from billing.services.common import labels, start_of_tenant_day, tenant_today
 from billing.services.errors import BillingError, TransitionNotAllowed
 from billing.services.numbering import reserve_invoice_numbers
 from people.models import User
@@ -140,7 +141,8 @@ def add_invoice_line(
 
 @transaction.atomic
 def issue_invoice(*, invoice_id: int, by: User | None = None, issue_date: date | None = None) -> Invoice:
-    """Draft -> open: numbered from the tenant's gap-free sequence, due after the payment terms."""
+    """Draft -> open: numbered from the tenant's gap-free sequence, due after the payment terms.
+    With a card gateway, its payment is queued at once (queue_collection)."""
     invoice = locked_invoice(invoice_id)
     _refuse_unless(invoice, (S.DRAFT,), "issue")
     if not invoice.lines.exists():
@@ -157,7 +159,35 @@ def issue_invoice(*, invoice_id: int, by: User | None = None, issue_date: date |
         invoice.paid_at = timezone.now()
     invoice._history_user = by
     invoice.save()
+    queue_collection([invoice])
     return invoice
+
+
+def queue_collection(invoices: list[Invoice], *, gateway: str | None = None) -> int:
+    """With a card gateway, each open invoice gets a pending payment that retry_failed_payments
+    attempts (hourly); the key `invoice-<id>-charge` makes this safe to repeat. The manual gateway
+    waits for finance to record the payment."""
+    gateway = gateway or BillingSettings.current().gateway
+    if gateway == Gateway.MANUAL:
+        return 0
+    now = timezone.now()
+    payments = [
+        PaymentTransaction(
+            tenant_id=invoice.tenant_id,
+            invoice=invoice,
+            customer=invoice.customer,
+            amount=invoice.amount_due,
+            currency=invoice.currency,
+            status=PaymentStatus.PENDING,
+            gateway=gateway,
+            idempotency_key=f"invoice-{invoice.pk}-charge",
+            next_retry_at=now,
+        )
+        for invoice in invoices
+        if invoice.status == S.OPEN
+    ]
+    PaymentTransaction.objects.bulk_create(payments, batch_size=1000, ignore_conflicts=True)
+    return len(payments)
 
 
 def apply_payment(invoice: Invoice, payment: PaymentTransaction) -> Invoice:
@@ -194,7 +224,7 @@ def mark_invoice_paid(
     if paid_on is not None:
         if paid_on > tenant_today():
             raise BillingError({"paid_on": "The payment date cannot be in the future."})
-        when = timezone.make_aware(timezone.datetime.combine(paid_on, timezone.datetime.min.time()))
+        when = start_of_tenant_day(paid_on)  # counted on that day in the tenant's reports
     payment = PaymentTransaction(
         invoice=invoice,
         customer=invoice.customer,
@@ -211,7 +241,14 @@ def mark_invoice_paid(
     payment._history_user = by
     payment.save()
     invoice._history_user = by
-    return apply_payment(invoice, payment)
+    apply_payment(invoice, payment)
+    if invoice.subscription_id:
+        # Paid by transfer counts as paid by card: a past-due subscription is active again, and
+        # the dunning schedule no longer cancels it.
+        from billing.services.subscriptions import reactivate_if_settled  # it imports this module
+
+        reactivate_if_settled(subscription_id=invoice.subscription_id, by=by)
+    return invoice
 
 
 @transaction.atomic
@@ -231,6 +268,12 @@ def void_invoice(*, invoice_id: int, reason: str, by: User | None = None) -> Inv
         raise BillingError(
             f"{kept} {invoice.currency} paid on {invoice} is still kept; refund the payments "
             "first, or write the rest off as uncollectible."
+        )
+    waiting = invoice.payments.filter(status=PaymentStatus.PENDING).exclude(gateway_reference="")
+    if waiting.exists():
+        raise BillingError(
+            f"A card payment of {invoice} is still being decided at the gateway; void the invoice once "
+            "it has succeeded (then refund it) or failed, so no money arrives on a void invoice."
         )
     invoice.status, invoice.voided_at, invoice.void_reason = S.VOID, timezone.now(), reason.strip()[:200]
     invoice._history_user = by

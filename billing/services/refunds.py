@@ -13,12 +13,17 @@ Rules:
 - A refund runs through the gateway of its payment with `refund-<id>-attempt-<n>` as the
   idempotency key, in one transaction with the rows locked (as payments do): a crash replays the
   same key; an unreachable gateway leaves the refund approved, for the next run.
-- A succeeded refund lowers the payment (refunded / partially refunded) and its invoice's amount
-  paid; an invoice no longer paid in full is open again.
+- A succeeded refund marks the payment refunded or partially refunded. Its invoice stays as it
+  is (see _money_returned).
+- A contract's funding payment is returned only through the contract's escrow (refund_escrow), so
+  the escrow ledger records it and the same money cannot also be released to the provider.
+- A refund that no longer fits its payment when it is processed fails without reaching the
+  gateway, rather than blocking every refund after it.
 """
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -37,6 +42,7 @@ from people.models import User
 R = RefundStatus
 OPEN_REFUND_STATUSES = (R.REQUESTED, R.APPROVED, R.PROCESSING)
 PERMISSION = "billing.change_refundrequest"
+logger = logging.getLogger("billing.refunds")
 
 
 def _locked_payment(payment_id: int) -> PaymentTransaction:
@@ -96,6 +102,12 @@ def request_refund(*, payment_id: int, amount=None, reason: str, by: User | None
     if not reason:
         raise BillingError({"reason": "Say why the money is returned; the reason is kept with the refund."})
     payment = _locked_payment(payment_id)
+    if payment.contract_id:
+        raise BillingError(
+            f"Payment #{payment.pk} funded a contract's escrow. Return it with the contract's "
+            "“Refund escrow” step (after cancelling the contract), so the escrow records it and "
+            "the money cannot also be released to the provider."
+        )
     if payment.status not in COLLECTED_PAYMENT_STATUSES:
         raise TransitionNotAllowed(
             f"Payment #{payment.pk} is {payment.get_status_display().lower()}: no money was received, so "
@@ -197,6 +209,18 @@ def record_refund_result(
 def _process(refund: RefundRequest, by: User | None) -> GatewayError | None:
     payment = _locked_payment(refund.payment_id)
     refund.payment = payment
+    left = payment.amount - payment.amount_refunded
+    if refund.amount > left:
+        # Never send the gateway more than is left of the payment (it could return it, and our
+        # books could not record it): fail this refund and let the queue go on.
+        refund.status, refund.processed_at = R.FAILED, timezone.now()
+        refund.failure_message = (
+            f"Only {display(left, payment.currency)} of payment #{payment.pk} is left to refund; "
+            f"{display(refund.amount, refund.currency)} was not sent. Ask for a smaller refund."
+        )
+        _save(refund, by)
+        logger.warning("refund exceeds its payment", extra={"refund_id": refund.pk, "payment_id": payment.pk})
+        return None
     gateway = get_gateway(payment.gateway)
     refund.attempt_count += 1
     try:

@@ -28,7 +28,7 @@ from billing.models import (
 from billing.money import quantize
 from billing.services.common import add_months, tenant_today
 from billing.services.errors import BillingError, TransitionNotAllowed
-from billing.services.invoices import tax_for
+from billing.services.invoices import queue_collection, tax_for
 from billing.services.numbering import reserve_invoice_numbers
 from people.history_sql import copy_rows_to_history
 from people.models import User
@@ -72,7 +72,7 @@ def start_subscription(
     subscription._history_user = by
     subscription.save()
     if subscription.status == S.ACTIVE:
-        invoice_periods([subscription], by=by)
+        queue_collection(invoice_periods([subscription], by=by))  # its first invoice, by card
     return subscription
 
 
@@ -212,35 +212,6 @@ def _save_renewals(subscriptions: list[Subscription], *, by: User | None) -> Non
     copy_rows_to_history(
         Subscription, [subscription.pk for subscription in subscriptions], history_type="~", user=by
     )
-
-
-def queue_collection(invoices: list[Invoice], *, gateway: str | None = None) -> int:
-    """With a card gateway, each open invoice gets a pending payment that retry_failed_payments
-    attempts; the key `invoice-<id>-charge` makes this safe to repeat. The manual gateway waits for
-    finance to record the payment."""
-    from billing.models import Gateway, PaymentStatus, PaymentTransaction
-
-    gateway = gateway or BillingSettings.current().gateway
-    if gateway == Gateway.MANUAL:
-        return 0
-    now = timezone.now()
-    payments = [
-        PaymentTransaction(
-            tenant_id=invoice.tenant_id,
-            invoice=invoice,
-            customer=invoice.customer,
-            amount=invoice.amount_due,
-            currency=invoice.currency,
-            status=PaymentStatus.PENDING,
-            gateway=gateway,
-            idempotency_key=f"invoice-{invoice.pk}-charge",
-            next_retry_at=now,
-        )
-        for invoice in invoices
-        if invoice.status == InvoiceStatus.OPEN
-    ]
-    PaymentTransaction.objects.bulk_create(payments, batch_size=1000, ignore_conflicts=True)
-    return len(payments)
 
 
 def _cancel(subscription: Subscription, *, reason: str) -> None:

@@ -17,6 +17,7 @@ from billing.models import (
     Invoice,
     InvoiceStatus,
     PaymentStatus,
+    PaymentTransaction,
     RefundRequest,
     RefundStatus,
     Subscription,
@@ -199,9 +200,11 @@ def test_retry_is_refused_for_a_manual_payment(finance_client, tenant_a):
 def test_retry_charges_a_failed_card_payment(finance_client, tenant_a, stripe_api):
     with tenant_context(tenant_a):
         BillingSettings.objects.update_or_create(tenant=tenant_a, defaults={"gateway": "stripe"})
-        invoice = issued()
-        payment = PaymentFactory(invoice=invoice, status=PaymentStatus.FAILED, gateway="stripe", succeeded_at=None,
-                                 idempotency_key=f"invoice-{invoice.pk}-charge")  # fmt: skip
+        invoice = issued()  # on a card gateway, issuing queued its payment
+        payment = PaymentTransaction.objects.get(
+            invoice=invoice, idempotency_key=f"invoice-{invoice.pk}-charge"
+        )
+        PaymentTransaction.objects.filter(pk=payment.pk).update(status=PaymentStatus.FAILED, attempt_count=1)
     response = finance_client.post(f"{PAYMENTS}{payment.pk}/retry/", follow=True)
     assert "retried, now succeeded" in text(response)
     assert refreshed(tenant_a, invoice).status == I.PAID

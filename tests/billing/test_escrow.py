@@ -128,3 +128,58 @@ def test_escrow_stays_in_its_tenant(tenant_a, tenant_b):
             escrow.release_escrow(contract_id=foreign.pk)
     with tenant_context(tenant_b):
         assert kinds(foreign) == [EscrowKind.HOLD]
+
+
+# --- The escrow is the only way a contract's funding goes back ------------------------------------
+def test_a_funding_payment_is_refunded_only_through_the_escrow(in_a, finance):
+    from billing.services import refunds
+
+    contract = funded(status=C.CANCELLED)
+    payment = PaymentTransaction.objects.get(contract=contract)
+    with pytest.raises(BillingError, match="funded a contract's escrow"):
+        refunds.request_refund(payment_id=payment.pk, amount="100", reason="Client asked", by=finance)
+    assert not RefundRequest.objects.exists()
+    escrow.refund_escrow(contract_id=contract.pk, reason="Client cancelled")
+    assert RefundRequest.objects.get().amount == Decimal("4800.00")
+
+
+def test_money_refunded_outside_the_escrow_is_neither_released_nor_refunded_again(in_a):
+    contract = funded(status=C.COMPLETED)
+    payment = PaymentTransaction.objects.get(contract=contract)
+    # A refund from before they were barred (or made on the gateway's dashboard and synced).
+    RefundRequest.objects.create(payment=payment, amount=Decimal("100.00"), currency="EUR", reason="Old")
+    with pytest.raises(BillingError, match=r"only €4,700.00 of its funding payment .* is still with us"):
+        escrow.release_escrow(contract_id=contract.pk)
+    type(contract).objects.filter(pk=contract.pk).update(status=C.CANCELLED)
+    with pytest.raises(BillingError, match="is still with us"):
+        escrow.refund_escrow(contract_id=contract.pk, reason="Cancelled")
+    assert kinds(contract) == [EscrowKind.HOLD]
+    assert escrow.process_escrow_transactions()["errors"] == 1
+
+
+def test_the_payments_admin_offers_no_refund_step_for_a_funding_payment(in_a, rf, finance):
+    from django.contrib.admin.sites import site
+
+    contract = funded()
+    payment = PaymentTransaction.objects.get(contract=contract)
+    model_admin = site._registry[PaymentTransaction]
+    request = rf.get("/")
+    request.user = finance
+    assert model_admin.allowed_step_names(request, payment) == set()
+
+
+@pytest.mark.parametrize(
+    "currency, amount, message",
+    [
+        ("BHD", "100.000", "BHD has three decimal places"),
+        ("XYZ", "100.00", "'XYZ' is not a currency code"),
+        ("JPY", "100.50", "JPY has no decimal places; write the amount like 101"),
+    ],
+)
+def test_funding_follows_billings_money_rules(in_a, currency, amount, message):
+    contract = ContractFactory(status=C.ACTIVE, amount=Decimal(amount), currency=currency)
+    with pytest.raises(BillingError, match=message):
+        escrow.fund_contract(contract_id=contract.pk, reference="SEPA-1")
+    assert not EscrowTransaction.objects.exists() and not PaymentTransaction.objects.exists()
+    jpy = ContractFactory(status=C.ACTIVE, amount=Decimal("100"), currency="JPY")
+    assert escrow.fund_contract(contract_id=jpy.pk, reference="SEPA-2").amount == Decimal("100")

@@ -1,6 +1,7 @@
 import threading
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -178,3 +179,78 @@ def test_concurrent_issues_get_consecutive_numbers_without_gaps(tenant_a):
         numbers = sorted(Invoice.objects.values_list("number", flat=True))
         assert numbers == [f"INV-2026-{n:06d}" for n in range(1, 7)]
         assert InvoiceSequence.objects.get(year=2026).last_number == 6
+
+
+def test_paid_by_transfer_ends_past_due(in_a):
+    from billing.models import Subscription, SubscriptionStatus
+    from billing.services import subscriptions
+    from tests.billing.factories import InvoiceFactory, SubscriptionFactory
+
+    subscription = SubscriptionFactory()
+    invoice = InvoiceFactory(subscription=subscription, customer=subscription.customer,
+                             due_date=date.today() - timedelta(days=20))  # fmt: skip
+    subscriptions.mark_past_due(subscription_id=subscription.pk)
+    invoices.mark_invoice_paid(invoice_id=invoice.pk, reference="SEPA-LATE")
+    subscription = Subscription.objects.get(pk=subscription.pk)
+    assert (subscription.status, subscription.past_due_since) == (SubscriptionStatus.ACTIVE, None)
+    assert subscriptions.update_subscription_status(now=subscription.updated_at + timedelta(days=60)) == {
+        "canceled_unpaid": 0,
+        "canceled_at_period_end": 0,
+    }
+
+
+def test_the_payment_date_is_a_day_of_the_tenants_time_zone(in_a):
+    in_a.timezone = "America/New_York"
+    in_a.save()
+    invoice = invoices.issue_invoice(invoice_id=draft().pk, issue_date=date(2026, 2, 20))
+    invoices.mark_invoice_paid(invoice_id=invoice.pk, reference="WIRE-1", paid_on=date(2026, 3, 1))
+    received = PaymentTransaction.objects.get().succeeded_at
+    assert received.astimezone(ZoneInfo("America/New_York")).date() == date(2026, 3, 1)
+    assert received.astimezone(ZoneInfo("UTC")).hour == 5  # midnight in New York, not in UTC
+
+
+def test_void_waits_for_a_card_payment_the_gateway_is_still_deciding(in_a):
+    invoice = invoices.issue_invoice(invoice_id=draft().pk)
+    waiting = PaymentTransaction.objects.create(
+        invoice=invoice, customer=invoice.customer, amount=invoice.total, currency="EUR",
+        gateway="stripe", gateway_reference="pi_123", idempotency_key=f"invoice-{invoice.pk}-charge",
+    )  # fmt: skip
+    with pytest.raises(BillingError, match="still being decided at the gateway"):
+        invoices.void_invoice(invoice_id=invoice.pk, reason="Billed twice")
+    PaymentTransaction.objects.filter(pk=waiting.pk).update(status="failed")
+    assert invoices.void_invoice(invoice_id=invoice.pk, reason="Billed twice").status == "void"
+
+
+def test_with_a_card_gateway_an_issued_invoice_is_queued_for_collection(in_a):
+    settings = BillingSettings.current()
+    settings.gateway = "stripe"
+    settings.save()
+    invoice = invoices.issue_invoice(invoice_id=draft().pk)
+    payment = PaymentTransaction.objects.get()
+    assert (payment.invoice, payment.amount, payment.status, payment.next_retry_at is not None) == (
+        invoice,
+        Decimal("300.00"),
+        "pending",
+        True,
+    )
+    assert invoices.queue_collection([invoice]) == 1 and PaymentTransaction.objects.count() == 1
+
+
+def test_with_the_manual_gateway_nothing_is_queued(in_a):
+    invoices.issue_invoice(invoice_id=draft().pk)
+    assert not PaymentTransaction.objects.exists()
+
+
+def test_a_plan_price_must_fit_its_currency(in_a):
+    from billing.models import Plan
+
+    plan = Plan(name="Yen", price=Decimal("10.50"), currency="JPY", interval="month")
+    with pytest.raises(ValidationError) as error:
+        plan.full_clean()
+    assert error.value.message_dict == {"price": ["JPY has no decimal places; write the price like 11."]}
+    plan.price = Decimal("11")
+    plan.full_clean()
+    bad_currency = Plan(name="Dinar", price=Decimal("1.00"), currency="BHD", interval="month")
+    with pytest.raises(ValidationError) as error:
+        bad_currency.full_clean()
+    assert list(error.value.message_dict) == ["currency"]

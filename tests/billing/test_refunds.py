@@ -243,3 +243,20 @@ def test_the_refund_tasks_process_approved_refunds_once(in_a, finance, approver)
     enqueue(tasks.process_pending_refunds)
     assert reload(refund).status == RefundStatus.SUCCEEDED
     assert tasks.process_refund(refund.pk) == "skipped"
+
+
+def test_a_refund_that_no_longer_fits_its_payment_fails_without_blocking_the_others(
+    in_a, finance, approver, stripe_api
+):
+    first = paid_invoice_payment()
+    too_much = approved(first, "60", requester=finance, approver=approver)
+    # Its payment was refunded since by other means (a refund recorded before the checks existed).
+    type(first).objects.filter(pk=first.pk).update(amount_refunded=Decimal("50.00"))
+    fine = approved(paid_invoice_payment(), "20", requester=finance, approver=approver)
+    counts = refunds.process_pending_refunds()
+    assert (counts["failed"], counts["succeeded"]) == (1, 1)
+    too_much, fine = reload(too_much), reload(fine)
+    assert too_much.status == RefundStatus.FAILED and "Only €50.00 of payment" in too_much.failure_message
+    assert fine.status == RefundStatus.SUCCEEDED
+    assert reload(first).amount_refunded == Decimal("50.00")
+    assert refunds.process_pending_refunds()["processed"] == 0

@@ -367,3 +367,24 @@ def test_report_builders_run_a_constant_number_of_queries(
         with django_assert_max_num_queries(len(small.captured_queries)):
             counts = build(tmp_path / "large.xlsx", **period)
     assert sum(counts.values()) > 15
+
+
+def test_the_daily_task_catches_up_the_days_missed_since_the_last_report(in_a, finance):
+    from billing.reports.tasks import CATCH_UP_DAYS
+    from billing.selectors import tenant_today
+
+    yesterday = tenant_today() - datetime.timedelta(days=1)
+    daily = FinancialReport.objects.filter(kind=ReportKind.DAILY)
+    generate_daily_financial_report()  # a tenant's first run: yesterday only
+    assert list(daily.values_list("period_start", flat=True)) == [yesterday]
+    daily.delete()
+    generate_daily_financial_report((yesterday - datetime.timedelta(days=4)).isoformat())
+    generate_daily_financial_report()
+    days = sorted(daily.values_list("period_start", flat=True))
+    assert days == [yesterday - datetime.timedelta(days=n) for n in (4, 3, 2, 1, 0)]
+    generate_daily_financial_report()
+    assert daily.count() == 5  # a second run makes nothing more
+    daily.delete()
+    generate_daily_financial_report((yesterday - datetime.timedelta(days=40)).isoformat())
+    generate_daily_financial_report()
+    assert daily.count() == 1 + CATCH_UP_DAYS + 1  # the old one, at most a week missed, yesterday

@@ -222,3 +222,19 @@ def test_renewal_writes_history_rows_naming_the_user(in_a, user_a):
         user_a,
         date(2026, 2, 1),
     )
+
+
+def test_with_a_card_gateway_the_first_invoice_is_queued_too(in_a):
+    settings = BillingSettings.current()
+    settings.gateway = "stripe"
+    settings.save()
+    subscription = subscriptions.start_subscription(
+        customer_id=CustomerFactory().pk, plan_id=PlanFactory().pk
+    )
+    invoice = Invoice.objects.get(subscription=subscription)
+    payment = PaymentTransaction.objects.get()
+    assert (payment.invoice, payment.status, payment.idempotency_key) == (
+        invoice,
+        "pending",
+        f"invoice-{invoice.pk}-charge",
+    )
