@@ -41,7 +41,8 @@ def charge_payment(payment_id: int) -> str:
 
 
 def process_refund(refund_id: int) -> str:
-    """One approved refund, now (enqueued when it is approved). Idempotent like the schedule."""
+    """One approved refund, now, instead of at the next process_pending_refunds run (every 15
+    minutes). Idempotent like the schedule."""
     from billing.models import RefundRequest
     from billing.services.errors import BillingError
     from billing.services.refunds import process_refund as process

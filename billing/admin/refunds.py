@@ -32,7 +32,7 @@ APPROVE = Step(
     "Approve",
     "Approve this refund? The money is sent back through the payment's gateway.",
     lambda r, user, d: refunds.approve_refund(refund_id=r.pk, by=user),
-    done=lambda r, result: f"{result}: approved.",
+    done=lambda r, result: f"{result}: approved; the money goes back within 15 minutes.",
 )
 REJECT = Step(
     "reject_refund",

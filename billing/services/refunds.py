@@ -144,8 +144,8 @@ def request_refund(*, payment_id: int, amount=None, reason: str, by: User | None
 
 @transaction.atomic
 def approve_refund(*, refund_id: int, by: User, reference: str = "") -> RefundRequest:
-    """A finance user other than the requester approves it; process_refund (or the schedule)
-    returns the money. `reference`: for a manual payment, the bank transfer that returned it."""
+    """A finance user other than the requester approves it; the next process_pending_refunds run
+    (every 15 minutes) returns the money. `reference`: for a manual payment, the bank transfer that returned it."""
     refund = _get_locked_refund(refund_id)
     _refuse_unless(refund, (R.REQUESTED,), "approve")
     _check_decider(refund, by, "approve")

@@ -242,7 +242,8 @@ def test_a_refund_is_approved_by_someone_else_than_who_asked(finance_client, own
     response = finance_client.post(f"{REFUNDS}{refund.pk}/approve/", follow=True)
     assert "another finance user or an owner must approve it" in text(response)
     assert refreshed(tenant_a, refund).status == RefundStatus.REQUESTED
-    owner_client.post(f"{REFUNDS}{refund.pk}/approve/")
+    response = owner_client.post(f"{REFUNDS}{refund.pk}/approve/", follow=True)
+    assert "approved; the money goes back within 15 minutes" in text(response)
     assert refreshed(tenant_a, refund).status == RefundStatus.APPROVED
     response = owner_client.post(f"{REFUNDS}{refund.pk}/approve/", follow=True)
     assert "you can approve only a refund that is requested" in text(response)
