@@ -10,15 +10,16 @@ looked up through the scoped Contract manager (another tenant's contract is a 40
 """
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, Subquery, Sum
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Subquery, Sum
 from django.urls import reverse
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
 from unfold.decorators import display
 
 from billing.admin.common import RecordAdmin, WorkflowAdmin, money
-from billing.models import EscrowKind, EscrowTransaction
+from billing.models import EscrowKind, EscrowTransaction, RefundRequest, RefundStatus
 from billing.services import escrow
 from billing.services.errors import BillingError
+from billing.services.refunds import OPEN_REFUND_STATUSES
 from marketplace.models import Contract, ContractStatus
 from people.admin_fields import note, text
 from people.admin_workflow import Step, StepForm
@@ -167,10 +168,18 @@ def contracts_with_escrow():
     last_flag = (
         entries.filter(kind__in=(K.FREEZE, K.UNFREEZE)).order_by("-created_at", "-pk").values("kind")[:1]
     )
+    refunds = RefundRequest.objects.filter(payment__contract=OuterRef("pk")).order_by()
     return Contract.objects.select_related("provider").annotate(
         held=Subquery(entries.values("contract").annotate(v=Sum(escrow.SIGNED_AMOUNT)).values("v")[:1]),
         last_flag=Subquery(last_flag),
         funded=Exists(entries.filter(kind=K.HOLD)),
+        # escrow.escrow_refund_not_returned, for the page: its refund failed or was rejected.
+        refund_not_returned=ExpressionWrapper(
+            Exists(entries.filter(kind=K.REFUND))
+            & Exists(refunds.filter(status__in=(RefundStatus.FAILED, RefundStatus.REJECTED)))
+            & ~Exists(refunds.filter(status__in=(*OPEN_REFUND_STATUSES, RefundStatus.SUCCEEDED))),
+            output_field=BooleanField(),
+        ),
     )
 
 
@@ -180,7 +189,8 @@ def offered_steps(contract) -> list[str]:
     if not contract.funded:
         return [FUND.name] if contract.status in escrow.FUNDABLE else []
     if held <= 0:
-        return []
+        # Refunded in the ledger, but the money did not reach the client: refund sends it again.
+        return [REFUND.name] if contract.status == C.CANCELLED and contract.refund_not_returned else []
     if frozen:
         return [UNFREEZE.name]
     steps = [FREEZE.name]

@@ -10,6 +10,7 @@ from unfold.paginator import InfinitePaginator
 
 from billing.admin.common import RecordAdmin, money
 from billing.models import PaymentStatus, PaymentTransaction, RefundRequest
+from billing.models.choices import NOTHING_TO_COLLECT
 from billing.services import payments, refunds
 from people.admin_fields import amount, note
 from people.admin_workflow import ReadOnlyInline, Step, StepForm
@@ -159,7 +160,7 @@ class PaymentTransactionAdmin(RecordAdmin):
 
     def allowed_step_names(self, request, obj):
         if obj.status == P.FAILED:
-            return {RETRY.name}
+            return set() if obj.failure_code == NOTHING_TO_COLLECT else {RETRY.name}
         if obj.status in REFUNDABLE and obj.refundable > 0 and not obj.contract_id:
             return {REFUND.name}  # a contract's funding goes back through its escrow
         return set()

@@ -23,6 +23,12 @@ REFUND_COLOURS = {
 }
 
 
+RETURNED_WHEN = (
+    "The next refunds run (within 15 minutes) sends it through the payment's gateway; for a manual "
+    "payment it records the money as returned offline, so transfer it back yourself."
+)
+
+
 class RejectForm(StepForm):
     reason = note("Reason", required=True, help_text="Kept with the refund request.", error="Say why.")
 
@@ -32,7 +38,7 @@ APPROVE = Step(
     "Approve",
     "Approve this refund? The money is sent back through the payment's gateway.",
     lambda r, user, d: refunds.approve_refund(refund_id=r.pk, by=user),
-    done=lambda r, result: f"{result}: approved; the money goes back within 15 minutes.",
+    done=lambda r, result: f"{result}: approved. {RETURNED_WHEN}",
 )
 REJECT = Step(
     "reject_refund",

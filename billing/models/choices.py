@@ -84,3 +84,10 @@ class EventStatus(models.TextChoices):
     PROCESSED = "processed", _("Processed")
     IGNORED = "ignored", _("Ignored (nothing to update)")
     FAILED = "failed", _("Failed")
+
+
+# Failure codes the services set themselves (a gateway's own codes are stored as it sends them).
+GATEWAY_UNREACHABLE = "gateway_unreachable"  # an attempt whose outcome is unknown: it may have charged
+# A queued payment never sent: its invoice was settled or voided meanwhile. No money was asked
+# for, so reports and the dashboard do not count it as a failed payment.
+NOTHING_TO_COLLECT = "nothing_to_collect"

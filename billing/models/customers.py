@@ -69,7 +69,12 @@ class Plan(TenantOwned):
 
     def clean(self):
         super().clean()
-        if self.price is not None and self.currency:
+        # A price with more decimals than the column holds already has the field's own error.
+        if (
+            self.price is not None
+            and self.currency
+            and -self.price.as_tuple().exponent <= MONEY["decimal_places"]
+        ):
             try:
                 error = minor_unit_error(self.price, self.currency, "price")
             except ValidationError:

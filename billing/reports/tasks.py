@@ -4,37 +4,49 @@ enters it. Idempotent: a second run returns the stored report and sends no secon
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 
 from billing.models import FinancialReport, ReportKind
+
+logger = logging.getLogger("billing.reports")
 
 CATCH_UP_DAYS = 7  # after an outage, the daily reports of at most this many missed days are made
 
 
 def generate_daily_financial_report(day_iso: str | None = None) -> int:
-    """The report of `day_iso` (YYYY-MM-DD), by default yesterday in the tenant's time zone, after
-    the reports of the days missed since the last one (workers down: at most CATCH_UP_DAYS, oldest
-    first). Returns the FinancialReport's id of that day."""
+    """The report of `day_iso` (YYYY-MM-DD), by default yesterday in the tenant's time zone and
+    then those of the days missed in the week before (workers down). Returns the FinancialReport's
+    id of that day."""
     from billing.reports.service import generate_financial_report
     from billing.selectors import tenant_today
 
     if day_iso:
         return generate_financial_report(kind=ReportKind.DAILY, period_start=date.fromisoformat(day_iso)).pk
     yesterday = tenant_today() - timedelta(days=1)
-    for day in missed_days(yesterday):
-        generate_financial_report(kind=ReportKind.DAILY, period_start=day)
-    return generate_financial_report(kind=ReportKind.DAILY, period_start=yesterday).pk
+    missed = missed_days(yesterday)  # before yesterday's report is stored, which ends the gap
+    report = generate_financial_report(kind=ReportKind.DAILY, period_start=yesterday)
+    for day in missed:
+        try:
+            generate_financial_report(kind=ReportKind.DAILY, period_start=day)
+        except Exception:
+            # One day that cannot be built must not hold up the others; the next run tries it
+            # again while it is within CATCH_UP_DAYS.
+            logger.exception("missed daily report not generated", extra={"day": day.isoformat()})
+    return report.pk
 
 
 def missed_days(yesterday: date) -> list[date]:
-    """Days before `yesterday` without a daily report since the last one (none before the first:
-    a tenant's reports start the day the schedule first ran for it)."""
-    dailies = FinancialReport.objects.filter(kind=ReportKind.DAILY, period_start__lt=yesterday)
-    last = dailies.order_by("-period_start").values_list("period_start", flat=True).first()
-    if last is None:
+    """The last CATCH_UP_DAYS days before `yesterday` that have no daily report, from the tenant's
+    first report on (a tenant's reports start the day the schedule first ran for it)."""
+    dailies = FinancialReport.objects.filter(kind=ReportKind.DAILY)
+    first = dailies.order_by("period_start").values_list("period_start", flat=True).first()
+    if first is None:
         return []
-    first = max(last + timedelta(days=1), yesterday - timedelta(days=CATCH_UP_DAYS))
-    return [first + timedelta(days=n) for n in range((yesterday - first).days)]
+    start = max(first, yesterday - timedelta(days=CATCH_UP_DAYS))
+    made = set(dailies.filter(period_start__gte=start).values_list("period_start", flat=True))
+    days = (start + timedelta(days=n) for n in range((yesterday - start).days))
+    return [day for day in days if day not in made]
 
 
 def generate_monthly_revenue_report(month_iso: str | None = None) -> int:

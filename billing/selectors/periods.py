@@ -10,7 +10,7 @@ from django.db.models import Case, DateTimeField, F, Q, When
 from django.db.models.functions import Coalesce
 
 from billing.models import PaymentStatus, RefundRequest, RefundStatus
-from billing.models.choices import COLLECTED_PAYMENT_STATUSES
+from billing.models.choices import COLLECTED_PAYMENT_STATUSES, NOTHING_TO_COLLECT
 from billing.money import quantize
 from billing.services.common import tenant_today, tenant_zone  # noqa: F401  (re-exported)
 
@@ -43,10 +43,15 @@ def collected_in(lo: datetime, hi: datetime) -> Q:
 
 
 def failed_in(lo: datetime, hi: datetime) -> Q:
-    # Spelt out (not PAYMENT_MOMENT) so each branch can use an index on its own column.
-    return Q(status=PaymentStatus.FAILED) & (
-        Q(last_attempt_at__gte=lo, last_attempt_at__lt=hi)
-        | Q(last_attempt_at__isnull=True, created_at__gte=lo, created_at__lt=hi)
+    # Spelt out (not PAYMENT_MOMENT) so each branch can use an index on its own column. A queued
+    # charge dropped because its invoice was settled meanwhile asked nobody for money.
+    return (
+        Q(status=PaymentStatus.FAILED)
+        & ~Q(failure_code=NOTHING_TO_COLLECT)
+        & (
+            Q(last_attempt_at__gte=lo, last_attempt_at__lt=hi)
+            | Q(last_attempt_at__isnull=True, created_at__gte=lo, created_at__lt=hi)
+        )
     )
 
 

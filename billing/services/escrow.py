@@ -3,11 +3,14 @@ released to the provider when the contract is completed (or after the tenant's h
 delivered), refunded to the client when it is cancelled, and frozen while it is disputed.
 
 The ledger (EscrowTransaction) is append-only and every entry has a deterministic key, so each
-step happens at most once whoever runs it: an admin action, the schedule, or both at once.
+step happens at most once whoever runs it: an admin action, the schedule, or both at once. The
+refund entry files an approved refund of the funding payment; if that refund fails at the gateway
+(or is rejected), refunding the escrow again files a new one for the same amount.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -28,10 +31,11 @@ from billing.models import (
 )
 from billing.money import display, minor_unit_error, validate_currency
 from billing.services.errors import BillingError
-from billing.services.refunds import refundable_amount
+from billing.services.refunds import OPEN_REFUND_STATUSES, refundable_amount
 from marketplace.models import Contract, ContractStatus
 from people.models import User
 
+logger = logging.getLogger("billing.escrow")
 K = EscrowKind
 C = ContractStatus
 FUNDABLE = (C.DRAFT, C.ACTIVE, C.DELIVERED)
@@ -131,16 +135,45 @@ def fund_contract(*, contract_id: int, reference: str, by: User | None = None) -
 
 def _check_still_held(payment_id: int, held: Decimal) -> None:
     """The held money must still be ours to pay out: none of the funding payment may have gone
-    back to the client outside the escrow (refunds from before they were barred, or a refund made
-    on the gateway's dashboard)."""
+    back to the client outside the escrow (refunds filed on the payment before that was barred)."""
     payment = PaymentTransaction.objects.select_for_update(of=("self",)).get(pk=payment_id)
     left = refundable_amount(payment)
     if held > left:
         raise BillingError(
             f"The escrow holds {display(held, payment.currency)}, but only {display(left, payment.currency)} "
-            f"of its funding payment #{payment.pk} is still with us (the rest was refunded, or is being "
-            "refunded, to the client). Settle the difference with finance before paying it out."
+            f"of its funding payment #{payment.pk} is still with us: the rest was refunded, or is being "
+            "refunded, to the client outside the escrow. Nothing is paid out; reject the open refunds "
+            "of that payment, or have the ledger corrected, first."
         )
+
+
+def _refund_to_client(contract: Contract, payment: PaymentTransaction, amount: Decimal, *, by, note: str):
+    """The client's money goes back through the gateway that took it (process_pending_refunds):
+    an approved refund, as the contract's cancellation already decided it."""
+    refund = RefundRequest(
+        payment=payment,
+        amount=amount,
+        currency=contract.currency,
+        reason=f"Escrow refund of contract {contract.title}: {note}"[:1000],
+        status=RefundStatus.APPROVED,
+        requested_by=by,
+        approved_by=by,
+        approved_at=timezone.now(),
+    )
+    refund._history_user = by
+    refund.save()
+    return refund
+
+
+def escrow_refund_not_returned(contract_id: int) -> bool:
+    """Was the escrow refunded in the ledger while the money never reached the client (its refund
+    failed at the gateway, or was rejected)? Then refund_escrow sends it again."""
+    refunds = RefundRequest.objects.filter(payment__contract_id=contract_id)
+    return (
+        EscrowTransaction.objects.filter(contract_id=contract_id, kind=K.REFUND).exists()
+        and refunds.filter(status__in=(RefundStatus.FAILED, RefundStatus.REJECTED)).exists()
+        and not refunds.filter(status__in=(*OPEN_REFUND_STATUSES, RefundStatus.SUCCEEDED)).exists()
+    )
 
 
 def _settle(contract: Contract, kind: str, *, by: User | None, note: str) -> EscrowTransaction:
@@ -148,6 +181,9 @@ def _settle(contract: Contract, kind: str, *, by: User | None, note: str) -> Esc
     key = f"contract-{contract.pk}-{kind}"
     existing = EscrowTransaction.objects.filter(key=key).first()
     if existing:
+        if kind == K.REFUND and existing.payment_id and escrow_refund_not_returned(contract.pk):
+            _check_still_held(existing.payment_id, existing.amount)
+            _refund_to_client(contract, existing.payment, existing.amount, by=by, note=f"sent again. {note}")
         return existing
     if balance.frozen:
         raise BillingError("The escrow is frozen by a dispute; resolve the dispute (unfreeze) first.")
@@ -166,19 +202,7 @@ def _settle(contract: Contract, kind: str, *, by: User | None, note: str) -> Esc
         note=note[:300],
     )
     if kind == K.REFUND and hold and hold.payment_id:
-        # The client's money goes back through the gateway that took it (process_pending_refunds).
-        refund = RefundRequest(
-            payment=hold.payment,
-            amount=balance.held,
-            currency=contract.currency,
-            reason=f"Escrow refund of contract {contract.title}: {note}"[:1000],
-            status=RefundStatus.APPROVED,
-            requested_by=by,
-            approved_by=by,
-            approved_at=timezone.now(),
-        )
-        refund._history_user = by
-        refund.save()
+        _refund_to_client(contract, hold.payment, balance.held, by=by, note=note)
     return entry
 
 
@@ -274,6 +298,7 @@ def process_escrow_transactions(*, now=None) -> dict[str, int]:
                 elif contract.status == C.CANCELLED:
                     refund_escrow(contract_id=contract.pk, reason="Contract cancelled.")
                     counts["refunded"] += 1
-        except BillingError:
+        except BillingError as error:
             counts["errors"] += 1
+            logger.warning("escrow step refused", extra={"contract_id": contract.pk, "error": str(error)})
     return counts

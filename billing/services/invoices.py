@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from billing.models import (
@@ -28,7 +28,7 @@ from billing.models import (
     PaymentTransaction,
     Plan,
 )
-from billing.models.choices import COLLECTED_PAYMENT_STATUSES
+from billing.models.choices import COLLECTED_PAYMENT_STATUSES, GATEWAY_UNREACHABLE
 from billing.money import quantize
 from billing.services.common import labels, start_of_tenant_day, tenant_today
 from billing.services.errors import BillingError, TransitionNotAllowed
@@ -220,6 +220,11 @@ def mark_invoice_paid(
     if PaymentTransaction.objects.filter(idempotency_key=key).exists():
         return invoice
     _refuse_unless(invoice, PAYABLE, "mark as paid")
+    if _charge_at_gateway(invoice).exists():
+        raise BillingError(
+            f"A card payment of {invoice} is still being decided at the gateway; record the transfer once "
+            "it has failed (the gateway is asked every hour), so the customer does not pay twice."
+        )
     when = timezone.now()
     if paid_on is not None:
         if paid_on > tenant_today():
@@ -251,6 +256,14 @@ def mark_invoice_paid(
     return invoice
 
 
+def _charge_at_gateway(invoice: Invoice):
+    """Card payments of the invoice whose outcome the gateway has not told us: sent (they have a
+    reference) or lost on the way (the gateway was unreachable, so it may have charged)."""
+    sent = Q(status=PaymentStatus.PENDING) & ~Q(gateway_reference="")
+    lost = Q(status__in=(PaymentStatus.PENDING, PaymentStatus.FAILED), failure_code=GATEWAY_UNREACHABLE)
+    return invoice.payments.exclude(gateway=Gateway.MANUAL).filter(sent | lost)
+
+
 @transaction.atomic
 def void_invoice(*, invoice_id: int, reason: str, by: User | None = None) -> Invoice:
     """Open, uncollectible or paid -> void. Keeps its number (no gap); refused while any money
@@ -269,8 +282,7 @@ def void_invoice(*, invoice_id: int, reason: str, by: User | None = None) -> Inv
             f"{kept} {invoice.currency} paid on {invoice} is still kept; refund the payments "
             "first, or write the rest off as uncollectible."
         )
-    waiting = invoice.payments.filter(status=PaymentStatus.PENDING).exclude(gateway_reference="")
-    if waiting.exists():
+    if _charge_at_gateway(invoice).exists():
         raise BillingError(
             f"A card payment of {invoice} is still being decided at the gateway; void the invoice once "
             "it has succeeded (then refund it) or failed, so no money arrives on a void invoice."

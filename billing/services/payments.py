@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from billing.gateways import ChargeResult, get_gateway, tenant_gateway_name
 from billing.models import Invoice, PaymentStatus, PaymentTransaction
-from billing.models.choices import COLLECTED_PAYMENT_STATUSES
+from billing.models.choices import COLLECTED_PAYMENT_STATUSES, GATEWAY_UNREACHABLE, NOTHING_TO_COLLECT
 from billing.services import subscriptions
 from billing.services.common import labels
 from billing.services.errors import BillingError, GatewayError, TransitionNotAllowed
@@ -152,7 +152,7 @@ def _attempt(payment: PaymentTransaction, *, by: User | None, now: datetime) -> 
     closed = _nothing_left_to_collect(payment, invoice)
     if closed:
         payment.status, payment.next_retry_at = P.FAILED, None
-        payment.failure_code, payment.failure_message = "nothing_to_collect", closed
+        payment.failure_code, payment.failure_message = NOTHING_TO_COLLECT, closed
         _save(payment, by)
         return None
     if invoice is not None and invoice.amount_due < payment.amount:
@@ -170,7 +170,7 @@ def _attempt(payment: PaymentTransaction, *, by: User | None, now: datetime) -> 
     except GatewayError as error:
         # Outcome unknown: keep the attempt number, so the retry sends the same idempotency key.
         payment.attempt_count -= 1
-        payment.failure_code, payment.failure_message = "gateway_unreachable", str(error)
+        payment.failure_code, payment.failure_message = GATEWAY_UNREACHABLE, str(error)
         payment.next_retry_at = now + GATEWAY_ERROR_DELAY
         _save(payment, by)
         return error

@@ -243,7 +243,7 @@ def test_a_refund_is_approved_by_someone_else_than_who_asked(finance_client, own
     assert "another finance user or an owner must approve it" in text(response)
     assert refreshed(tenant_a, refund).status == RefundStatus.REQUESTED
     response = owner_client.post(f"{REFUNDS}{refund.pk}/approve/", follow=True)
-    assert "approved; the money goes back within 15 minutes" in text(response)
+    assert "approved. The next refunds run (within 15 minutes)" in text(response)
     assert refreshed(tenant_a, refund).status == RefundStatus.APPROVED
     response = owner_client.post(f"{REFUNDS}{refund.pk}/approve/", follow=True)
     assert "you can approve only a refund that is requested" in text(response)

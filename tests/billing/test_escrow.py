@@ -183,3 +183,27 @@ def test_funding_follows_billings_money_rules(in_a, currency, amount, message):
     assert not EscrowTransaction.objects.exists() and not PaymentTransaction.objects.exists()
     jpy = ContractFactory(status=C.ACTIVE, amount=Decimal("100"), currency="JPY")
     assert escrow.fund_contract(contract_id=jpy.pk, reference="SEPA-2").amount == Decimal("100")
+
+
+def test_an_escrow_refund_that_failed_at_the_gateway_is_sent_again(in_a):
+    from billing.admin.escrow import contracts_with_escrow, offered_steps
+    from billing.models import RefundStatus
+
+    contract = funded(status=C.CANCELLED)
+    escrow.refund_escrow(contract_id=contract.pk, reason="Client cancelled")
+    first = RefundRequest.objects.get()
+    assert not escrow.escrow_refund_not_returned(contract.pk)
+    assert offered_steps(contracts_with_escrow().get(pk=contract.pk)) == []
+    RefundRequest.objects.filter(pk=first.pk).update(status=RefundStatus.FAILED)
+    assert escrow.escrow_refund_not_returned(contract.pk)
+    assert offered_steps(contracts_with_escrow().get(pk=contract.pk)) == ["refund"]
+    entry = escrow.refund_escrow(contract_id=contract.pk, reason="Card fixed")
+    again = RefundRequest.objects.exclude(pk=first.pk).get()
+    assert (again.amount, again.status, entry.kind) == (
+        Decimal("4800.00"),
+        RefundStatus.APPROVED,
+        EscrowKind.REFUND,
+    )
+    assert "sent again" in again.reason
+    escrow.refund_escrow(contract_id=contract.pk, reason="Clicked twice")
+    assert RefundRequest.objects.count() == 2 and kinds(contract) == [EscrowKind.HOLD, EscrowKind.REFUND]

@@ -217,7 +217,15 @@ def test_void_waits_for_a_card_payment_the_gateway_is_still_deciding(in_a):
     )  # fmt: skip
     with pytest.raises(BillingError, match="still being decided at the gateway"):
         invoices.void_invoice(invoice_id=invoice.pk, reason="Billed twice")
-    PaymentTransaction.objects.filter(pk=waiting.pk).update(status="failed")
+    with pytest.raises(BillingError, match="record the transfer once it has failed"):
+        invoices.mark_invoice_paid(invoice_id=invoice.pk, reference="SEPA-1")
+    # Declined: no longer at the gateway. Unreachable while retrying: it may have charged.
+    PaymentTransaction.objects.filter(pk=waiting.pk).update(
+        status="failed", failure_code="gateway_unreachable"
+    )
+    with pytest.raises(BillingError, match="still being decided at the gateway"):
+        invoices.void_invoice(invoice_id=invoice.pk, reason="Billed twice")
+    PaymentTransaction.objects.filter(pk=waiting.pk).update(failure_code="card_declined")
     assert invoices.void_invoice(invoice_id=invoice.pk, reason="Billed twice").status == "void"
 
 
@@ -250,6 +258,10 @@ def test_a_plan_price_must_fit_its_currency(in_a):
     assert error.value.message_dict == {"price": ["JPY has no decimal places; write the price like 11."]}
     plan.price = Decimal("11")
     plan.full_clean()
+    too_fine = Plan(name="Euro", price=Decimal("10.505"), currency="EUR", interval="month")
+    with pytest.raises(ValidationError) as error:
+        too_fine.full_clean()
+    assert len(error.value.message_dict["price"]) == 1  # the field's own message, once
     bad_currency = Plan(name="Dinar", price=Decimal("1.00"), currency="BHD", interval="month")
     with pytest.raises(ValidationError) as error:
         bad_currency.full_clean()

@@ -260,3 +260,24 @@ def test_a_refund_that_no_longer_fits_its_payment_fails_without_blocking_the_oth
     assert fine.status == RefundStatus.SUCCEEDED
     assert reload(first).amount_refunded == Decimal("50.00")
     assert refunds.process_pending_refunds()["processed"] == 0
+
+
+def test_a_queued_charge_dropped_for_a_settled_invoice_is_no_failed_payment(in_a, rf, finance):
+    from django.contrib.admin.sites import site
+
+    from billing import selectors
+    from billing.models import PaymentTransaction
+    from billing.models.choices import NOTHING_TO_COLLECT
+
+    dropped = PaymentFactory(status=PaymentStatus.FAILED, failure_code=NOTHING_TO_COLLECT, succeeded_at=None)
+    declined = PaymentFactory(status=PaymentStatus.FAILED, failure_code="card_declined", succeeded_at=None)
+    today = selectors.tenant_today()
+    rows = list(selectors.failed_payment_rows(start=today, end=today))
+    assert len(rows) == 1
+    statuses = {row.status: row.count for row in selectors.payments_by_status(start=today, end=today)}
+    assert statuses.get(PaymentStatus.FAILED) == 1
+    request = rf.get("/")
+    request.user = finance
+    model_admin = site._registry[PaymentTransaction]
+    assert model_admin.allowed_step_names(request, dropped) == set()
+    assert model_admin.allowed_step_names(request, declined) == {"retry_payment"}

@@ -388,3 +388,25 @@ def test_the_daily_task_catches_up_the_days_missed_since_the_last_report(in_a, f
     generate_daily_financial_report((yesterday - datetime.timedelta(days=40)).isoformat())
     generate_daily_financial_report()
     assert daily.count() == 1 + CATCH_UP_DAYS + 1  # the old one, at most a week missed, yesterday
+
+
+def test_a_missed_day_that_cannot_be_built_holds_up_no_other_report(in_a, finance, monkeypatch):
+    from billing.selectors import tenant_today
+
+    yesterday = tenant_today() - datetime.timedelta(days=1)
+    broken = yesterday - datetime.timedelta(days=2)
+    generate_daily_financial_report((yesterday - datetime.timedelta(days=4)).isoformat())
+    real = service.generate_financial_report
+
+    def failing_on_one_day(*, kind, period_start, **kwargs):
+        if period_start == broken:
+            raise RuntimeError("a day that cannot be built")
+        return real(kind=kind, period_start=period_start, **kwargs)
+
+    monkeypatch.setattr(service, "generate_financial_report", failing_on_one_day)
+    generate_daily_financial_report()
+    made = set(FinancialReport.objects.filter(kind=ReportKind.DAILY).values_list("period_start", flat=True))
+    assert made == {yesterday - datetime.timedelta(days=n) for n in (4, 3, 1, 0)}
+    monkeypatch.setattr(service, "generate_financial_report", real)
+    generate_daily_financial_report()  # the next run makes the day it missed
+    assert FinancialReport.objects.filter(kind=ReportKind.DAILY, period_start=broken).exists()
