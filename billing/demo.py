@@ -190,7 +190,7 @@ def _declined_card_payments(unpaid: list[Invoice], today) -> None:
             status=PaymentStatus.FAILED,
             gateway="stripe",
             gateway_reference=f"pi_demo_{invoice.pk:06d}",
-            idempotency_key=f"invoice-{invoice.pk}-charge",
+            idempotency_key=invoices.charge_key(invoice.pk),
             attempt_count=4,
             last_attempt_at=_moment(last),
             failure_code="card_declined",

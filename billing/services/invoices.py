@@ -163,6 +163,11 @@ def issue_invoice(*, invoice_id: int, by: User | None = None, issue_date: date |
     return invoice
 
 
+def charge_key(invoice_id: int) -> str:
+    """The card payment of an invoice's amount due: one per invoice, whoever queues it."""
+    return f"invoice-{invoice_id}-charge"
+
+
 def queue_collection(invoices: list[Invoice], *, gateway: str | None = None) -> int:
     """With a card gateway, each open invoice gets a pending payment that retry_failed_payments
     attempts (hourly); the key `invoice-<id>-charge` makes this safe to repeat. The manual gateway
@@ -180,7 +185,7 @@ def queue_collection(invoices: list[Invoice], *, gateway: str | None = None) -> 
             currency=invoice.currency,
             status=PaymentStatus.PENDING,
             gateway=gateway,
-            idempotency_key=f"invoice-{invoice.pk}-charge",
+            idempotency_key=charge_key(invoice.pk),
             next_retry_at=now,
         )
         for invoice in invoices

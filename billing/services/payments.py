@@ -25,7 +25,7 @@ from billing.models.choices import COLLECTED_PAYMENT_STATUSES, GATEWAY_UNREACHAB
 from billing.services import subscriptions
 from billing.services.common import labels
 from billing.services.errors import BillingError, GatewayError, TransitionNotAllowed
-from billing.services.invoices import PAYABLE, apply_payment, locked_invoice
+from billing.services.invoices import PAYABLE, apply_payment, charge_key, locked_invoice
 from people.models import User
 
 P = PaymentStatus
@@ -33,10 +33,6 @@ CHARGEABLE = (P.PENDING, P.FAILED)
 # Dunning: after the n-th declined attempt, the next one is due this much later; none after the 4th.
 RETRY_DELAYS = {1: timedelta(days=1), 2: timedelta(days=3), 3: timedelta(days=7)}
 GATEWAY_ERROR_DELAY = timedelta(hours=1)
-
-
-def charge_key(invoice_id: int) -> str:
-    return f"invoice-{invoice_id}-charge"
 
 
 def _locked(payment_id: int, *, skip_locked: bool = False) -> PaymentTransaction | None:
